@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Set-up and everyday commands. Each installs what is missing first:
+#   ./dev.sh run      the daemon on var/inbox → var/output (SQLite in var/state)
+#   ./dev.sh test     ruff, mypy and the test suite (real ffmpeg, SQLite, PostgreSQL)
+#   ./dev.sh sample   drop a generated test clip into var/inbox
+#   ./dev.sh bench    the throughput benchmark (see bench/README.md)
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+VENV="$ROOT/.venv"
+
+say() { printf '==> %s\n' "$*" >&2; }
+is_root() { [ "$(id -u)" = 0 ]; }
+
+apt_install() {
+    # Installs Debian packages when root; otherwise says exactly what is missing.
+    if is_root && command -v apt-get >/dev/null; then
+        if [ ! -f /tmp/.vidvar-apt-updated ]; then
+            apt-get update -qq && touch /tmp/.vidvar-apt-updated
+        fi
+        say "installing $*"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+    else
+        echo "missing: $*. Install it with: sudo apt-get install $*" >&2
+        exit 1
+    fi
+}
+
+need_python() {
+    if ! command -v python3 >/dev/null; then apt_install python3 python3-venv; fi
+    python3 - <<'PY' || { echo "vidvar needs Python 3.11 or newer" >&2; exit 1; }
+import sys
+sys.exit(0 if sys.version_info >= (3, 11) else 1)
+PY
+}
+
+need_ffmpeg() {
+    command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || apt_install ffmpeg
+}
+
+need_postgres() {
+    # Tests start their own throwaway server from the binaries; no service is used.
+    ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || apt_install postgresql
+}
+
+need_systemd_tools() {
+    command -v systemd-analyze >/dev/null || apt_install systemd
+}
+
+need_venv() {
+    local extras=$1 stamp="$VENV/.installed-$1"
+    if [ ! -x "$VENV/bin/python" ]; then
+        say "creating $VENV"
+        python3 -m venv "$VENV" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$VENV"; }
+    fi
+    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+        say "installing vidvar into $VENV"
+        "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
+        "$VENV/bin/python" -m pip install -q -e ".$extras"
+        touch "$stamp"
+    fi
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+    run)
+        need_python; need_ffmpeg; need_venv ""
+        mkdir -p var/inbox var/output var/archive var/failed var/state
+        say "drop videos into $ROOT/var/inbox; results land in $ROOT/var/output (Ctrl-C stops)"
+        exec "$VENV/bin/vidvar" run -c config/vidvar.yaml "$@"
+        ;;
+    test)
+        need_python; need_ffmpeg; need_postgres; need_systemd_tools; need_venv "[test]"
+        say "ruff"
+        "$VENV/bin/ruff" check daemon tests bench
+        "$VENV/bin/ruff" format --check daemon tests bench
+        say "mypy"
+        "$VENV/bin/mypy" daemon
+        say "pytest"
+        # pytest exits 5 when it collected nothing: that fails the run too.
+        exec "$VENV/bin/pytest" -q "$@"
+        ;;
+    sample)
+        need_python; need_ffmpeg; need_venv ""
+        mkdir -p var/inbox var/output var/archive var/failed var/state
+        exec "$VENV/bin/vidvar" enqueue -c config/vidvar.yaml --sample
+        ;;
+    bench)
+        need_python; need_ffmpeg; need_venv "[test]"
+        exec "$VENV/bin/python" -m bench "$@"
+        ;;
+    *)
+        sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+        exit 2
+        ;;
+esac

@@ -1,0 +1,256 @@
+"""Shared fixtures: generated clips, workspaces with a config, the real CLI and daemon."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from daemon import ffmpeg as ff
+
+REPO = Path(__file__).resolve().parent.parent
+VIDVAR = [sys.executable, "-m", "daemon"]
+
+
+def wait_for(
+    predicate: Callable[[], Any],
+    timeout: float = 60.0,
+    interval: float = 0.05,
+    what: str = "condition",
+) -> Any:
+    """Poll `predicate` until it returns something truthy; fail the test at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(interval)
+
+
+class ClipFactory:
+    """Generates small test clips once per session and copies them where asked."""
+
+    def __init__(self, cache: Path) -> None:
+        self.cache = cache
+
+    def make(
+        self,
+        dest: Path,
+        *,
+        seconds: float = 1.0,
+        size: str = "160x120",
+        rate: int = 10,
+        audio: bool = True,
+        extra: tuple[str, ...] = (),
+    ) -> Path:
+        key = f"{seconds}-{size}-{rate}-{audio}-{'_'.join(extra)}".replace("/", "_")
+        cached = self.cache / f"{abs(hash(key))}.{dest.suffix.lstrip('.') or 'mp4'}"
+        if not cached.exists():
+            tmp = cached.with_name("tmp-" + cached.name)
+            subprocess.run(
+                ff.sample_clip_args(
+                    tmp, seconds=seconds, size=size, rate=rate, audio=audio, extra=extra
+                ),
+                check=True,
+            )
+            tmp.rename(cached)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cached, dest)
+        return dest
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> ClipFactory:
+    return ClipFactory(tmp_path_factory.mktemp("clips"))
+
+
+class Workspace:
+    """Folders of one hot folder plus a config file pointing at them."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.inbox = root / "share" / "inbox"
+        self.output = root / "share" / "output"
+        self.archive = root / "share" / "archive"
+        self.failed = root / "share" / "failed"
+        self.inbox.mkdir(parents=True)
+        self.config_path = root / "vidvar.yaml"
+        self.db = root / "state" / "vidvar.db"
+        self.data: dict[str, Any] = {
+            "database": "state/vidvar.db",
+            "watch": [
+                {
+                    "name": "ads",
+                    "inbox": "share/inbox",
+                    "output": "share/output",
+                    "variations": 2,
+                    "settle_seconds": 0.3,
+                    "observer": "native",
+                    "scan_interval": 30,
+                    "archive_dir": "share/archive",
+                    "failed_dir": "share/failed",
+                }
+            ],
+            "worker": {
+                "poll_interval": 0.5,
+                "stall_seconds": 30,
+                "lease_seconds": 10,
+                "stop_grace_seconds": 2,
+            },
+            "logging": {"level": "debug", "format": "json"},
+        }
+        self.write()
+
+    def write(self, **watch_overrides: Any) -> Path:
+        self.data["watch"][0].update(watch_overrides)
+        self.config_path.write_text(yaml.safe_dump(self.data))
+        return self.config_path
+
+    def job_dirs(self) -> list[Path]:
+        return (
+            sorted(p for p in self.output.iterdir() if p.is_dir()) if self.output.exists() else []
+        )
+
+    def statuses(self) -> list[dict[str, Any]]:
+        found = []
+        for folder in self.job_dirs():
+            status = folder / "status.json"
+            if status.exists():
+                found.append(json.loads(status.read_text()))
+        return found
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    return Workspace(tmp_path)
+
+
+def run_cli(
+    *args: str, config: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """The real CLI as a subprocess."""
+    cmd = [*VIDVAR, *args]
+    if config is not None:
+        cmd += ["-c", str(config)]
+    return subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+class DaemonProcess:
+    """`vidvar run` (or `worker`) as a real subprocess, its log in a file."""
+
+    def __init__(
+        self, config: Path, log: Path, command: str = "run", env: dict[str, str] | None = None
+    ) -> None:
+        self.log_path = log
+        self._log = open(log, "ab")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [*VIDVAR, command, "-c", str(config)],
+            stdout=self._log,
+            stderr=self._log,
+            stdin=subprocess.DEVNULL,
+            cwd=REPO,
+            env={**os.environ, **(env or {})},
+        )
+
+    def events(self) -> list[dict[str, Any]]:
+        lines = self.log_path.read_text(errors="replace").splitlines()
+        result = []
+        for line in lines:
+            try:
+                result.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        return result
+
+    def saw(self, event: str) -> bool:
+        return any(e.get("event") == event for e in self.events())
+
+    def signal(self, sig: int) -> None:
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout: float = 60) -> int:
+        return self.proc.wait(timeout=timeout)
+
+    def stop(self) -> int | None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+        return self.proc.returncode
+
+
+@pytest.fixture
+def daemon_factory(tmp_path: Path) -> Iterator[Callable[..., DaemonProcess]]:
+    started: list[DaemonProcess] = []
+
+    def start(
+        config: Path, command: str = "run", env: dict[str, str] | None = None
+    ) -> DaemonProcess:
+        proc = DaemonProcess(config, tmp_path / f"daemon-{len(started)}.log", command, env)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+def ffmpeg_processes_under(folder: Path) -> list[int]:
+    """Pids of ffmpeg processes whose command line mentions `folder`."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if (
+            args
+            and b"ffmpeg" in os.path.basename(args[0])
+            and any(str(folder).encode() in a for a in args)
+        ):
+            pids.append(int(entry.name))
+    return pids
+
+
+@pytest.fixture(params=["sqlite"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database of each adapter."""
+    if request.param == "sqlite":
+        return str(tmp_path / "store.db")
+    raise AssertionError(request.param)
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Any]:
+    from daemon.store import open_store
+
+    opened = open_store(store_url)
+    yield opened
+    opened.close()

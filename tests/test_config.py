@@ -1,0 +1,154 @@
+"""Config validation: every class of error names file, key path and what was expected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from daemon.config import ConfigError, load_config, parse_config
+from tests.conftest import run_cli
+
+
+def write(tmp_path: Path, data: Any) -> Path:
+    (tmp_path / "in").mkdir(exist_ok=True)
+    path = tmp_path / "vidvar.yaml"
+    path.write_text(yaml.safe_dump(data) if not isinstance(data, str) else data)
+    return path
+
+
+def base(**watch: Any) -> dict[str, Any]:
+    entry = {"inbox": "in", "output": "out", **watch}
+    return {"database": "db/v.db", "watch": [entry]}
+
+
+def error_of(tmp_path: Path, data: Any) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, data))
+    return info.value
+
+
+def test_minimal_config_gets_defaults_and_resolves_relative_paths(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, base()))
+    watch = config.watches[0]
+    assert watch.inbox == tmp_path / "in"
+    assert watch.output == tmp_path / "out"
+    assert watch.name == "in"
+    assert watch.variations == 5 and watch.settle_seconds == 10
+    assert watch.archive_dir == tmp_path / "archive"
+    assert config.database == str(tmp_path / "db" / "v.db")
+    assert "default" in config.profiles and "default" in config.encoders
+
+
+@pytest.mark.parametrize(
+    ("data", "key", "words"),
+    [
+        ({**base(), "bogus": 1}, "bogus", "unknown key"),
+        (base(colour="red"), "watch[0].colour", "unknown key"),
+        (base(variations=0), "watch[0].variations", "at least 1"),
+        (base(variations="five"), "watch[0].variations", "expected a whole number, found text"),
+        (base(settle_seconds=-1), "watch[0].settle_seconds", "at least 0"),
+        (base(observer="inotify"), "watch[0].observer", "expected one of auto, native, polling"),
+        (base(on_success="shred"), "watch[0].on_success", "archive, delete, keep"),
+        (base(profile="nope"), "watch[0].profile", "expected one of the profiles"),
+        ({"watch": [{"output": "out"}]}, "watch[0].inbox", "missing"),
+        ({"watch": [{"inbox": "in"}]}, "watch[0].output", "missing"),
+        ({"watch": []}, "watch", "one or more hot folders"),
+        (base(inbox="nowhere"), "watch[0].inbox", "expected an existing folder"),
+        (base(output="in"), "watch[0].inbox", "must not be the output folder"),
+        (base(output="in/out"), "watch[0].output", "must not be inside the inbox"),
+        (base(archive_dir="in/done"), "watch[0].archive_dir", "must not be inside the inbox"),
+        ({**base(), "worker": {"fanout": 0}}, "worker.fanout", "at least 1"),
+        ({**base(), "database": "mysql://x"}, "database", "SQLite file path or postgresql"),
+        ({**base(), "encoders": {"x": {"crf": 99}}}, "encoders.x.crf", "at most 51"),
+        (
+            {**base(), "encoders": {"x": {"max_bitrate": "fast"}}},
+            "encoders.x.max_bitrate",
+            "bitrate",
+        ),
+        (
+            {**base(), "profiles": {"p": {"effects": {"sparkle": {}}}}},
+            "profiles.p.effects.sparkle",
+            "unknown effect",
+        ),
+        (
+            {**base(), "profiles": {"p": {"effects": {"hue": {"range": [5, 1]}}}}},
+            "profiles.p.effects.hue.range",
+            "low <= high",
+        ),
+    ],
+)
+def test_each_error_names_key_and_expectation(
+    tmp_path: Path, data: Any, key: str, words: str
+) -> None:
+    error = error_of(tmp_path, data)
+    assert error.key == key
+    assert words in error.problem
+    assert str(tmp_path / "vidvar.yaml") in str(error)
+
+
+def test_second_watch_error_names_its_index(tmp_path: Path) -> None:
+    (tmp_path / "in2").mkdir()
+    data = base()
+    data["watch"].append({"inbox": "in2", "output": "out2", "variations": -3})
+    assert error_of(tmp_path, data).key == "watch[1].variations"
+
+
+def test_yaml_syntax_error_shows_line_and_column(tmp_path: Path) -> None:
+    error = error_of(tmp_path, "watch:\n  - inbox: in\n    output: [out\n")
+    assert "line" in error.problem and "column" in error.problem
+
+
+def test_sqlite_on_network_filesystem_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mounts = tmp_path / "mounts"
+    mounts.write_text(f"//nas/share {tmp_path / 'nas'} cifs rw 0 0\n/dev/vda / ext4 rw 0 0\n")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "nas").mkdir()
+    from daemon import mounts as mounts_module
+
+    original = mounts_module.read_mounts
+    monkeypatch.setattr(mounts_module, "read_mounts", lambda _f="": original(str(mounts)))
+    with pytest.raises(ConfigError) as info:
+        parse_config(
+            {"database": "nas/v.db", "watch": [{"inbox": "in", "output": "out"}]},
+            tmp_path / "vidvar.yaml",
+        )
+    assert info.value.key == "database"
+    assert "network filesystem" in info.value.problem
+
+
+def test_check_config_exit_codes(tmp_path: Path) -> None:
+    good = write(tmp_path, base())
+    done = run_cli("check-config", config=good)
+    assert done.returncode == 0, done.stderr
+    printed = yaml.safe_load(done.stdout)
+    assert printed["watch"][0]["inbox"] == str(tmp_path / "in")
+    bad = write(tmp_path, base(variations=0))
+    done = run_cli("check-config", config=bad)
+    assert done.returncode == 78
+    assert "watch[0].variations" in done.stderr and str(bad) in done.stderr
+
+
+def test_config_found_through_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, base())
+    done = run_cli("check-config", env={"VIDVAR_CONFIG": str(path)})
+    assert done.returncode == 0
+    assert str(tmp_path / "in") in done.stdout
+
+
+def test_example_config_is_valid(tmp_path: Path) -> None:
+    from tests.conftest import REPO
+
+    text = (REPO / "config" / "vidvar.yaml").read_text()
+    target = tmp_path / "config"
+    target.mkdir()
+    (tmp_path / "var" / "inbox").mkdir(parents=True)
+    (target / "vidvar.yaml").write_text(text)
+    config = load_config(target / "vidvar.yaml")
+    assert config.watches[0].inbox == tmp_path / "var" / "inbox"
+    assert {"default", "subtle"} <= set(config.profiles)
+    assert config.encoders["adplatform"].max_bitrate == "2500k"
