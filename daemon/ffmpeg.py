@@ -143,9 +143,14 @@ def _rotation(stream: dict[str, Any]) -> int:
         return 0
 
 
-def _explain_probe_failure(stderr: str) -> str:
+MP4_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot")
+
+
+def _explain_probe_failure(stderr: str, head: bytes) -> str:
     low = stderr.lower()
     if "moov atom not found" in low:
+        if head[4:8] not in MP4_BOXES:
+            return "not a video ffmpeg can read: the file is not an MP4/MOV video (misnamed?)"
         return "the file is truncated or corrupt (its index is missing: was the copy interrupted?)"
     if "invalid data found" in low or "could not find codec parameters" in low:
         return "not a video ffmpeg can read: the file is truncated, corrupt or not a video"
@@ -154,6 +159,15 @@ def _explain_probe_failure(stderr: str) -> str:
     if "no such file" in low:
         return "the file is gone"
     return "not a video ffmpeg can read: the file is truncated, corrupt or not a video"
+
+
+def _ratio(sar: str) -> float:
+    num, _, den = sar.partition(":")
+    try:
+        value = int(num) / int(den)
+    except (ValueError, ZeroDivisionError):
+        return 1.0
+    return value if value > 0 else 1.0
 
 
 def probe_args(path: str | Path) -> list[str]:
@@ -189,7 +203,9 @@ def probe(path: str | Path) -> MediaInfo:
         ) from None
     stderr = done.stderr.decode("utf-8", "replace")
     if done.returncode != 0:
-        raise InputError(_explain_probe_failure(stderr))
+        with p.open("rb") as handle:
+            head = handle.read(12)
+        raise InputError(_explain_probe_failure(stderr, head))
     try:
         data = json.loads(done.stdout or b"{}")
     except json.JSONDecodeError:
@@ -224,10 +240,11 @@ def probe(path: str | Path) -> MediaInfo:
     width, height = int(video.get("width") or 0), int(video.get("height") or 0)
     if width <= 0 or height <= 0:
         raise InputError("the video stream has no picture size: the file is corrupt")
+    sar = str(video.get("sample_aspect_ratio", ""))
+    width = int(round(width * _ratio(sar)))  # display width of non-square pixels
     rotation = _rotation(video)
     if rotation in (90, 270):
         width, height = height, width
-    sar = str(video.get("sample_aspect_ratio", ""))
     return MediaInfo(
         duration=duration,
         width=width,
