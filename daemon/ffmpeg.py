@@ -241,7 +241,7 @@ def probe(path: str | Path) -> MediaInfo:
     if width <= 0 or height <= 0:
         raise InputError("the video stream has no picture size: the file is corrupt")
     sar = str(video.get("sample_aspect_ratio", ""))
-    width = int(round(width * _ratio(sar)))  # display width of non-square pixels
+    width = round(width * _ratio(sar))  # display width of non-square pixels
     rotation = _rotation(video)
     if rotation in (90, 270):
         width, height = height, width

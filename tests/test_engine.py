@@ -13,7 +13,7 @@ import pytest
 
 from daemon import effects
 from daemon import ffmpeg as ff
-from daemon.config import EncoderProfile, EffectSpec, EffectsProfile, default_effects_profile
+from daemon.config import EffectSpec, EffectsProfile, EncoderProfile, default_effects_profile
 from tests.conftest import ClipFactory, wait_for
 from tests.media import ffprobe_streams, md5, set_rotation
 
@@ -143,7 +143,7 @@ def test_rotation_metadata_keeps_display_orientation(
     source = clips.make(tmp_path / "phone.mp4", size="160x96")
     set_rotation(source, degrees)
     assert ff.probe(source).rotation == degrees
-    (path, info, _v), *_ = render(source, tmp_path / "out", count=1)
+    (_path, info, _v), *_ = render(source, tmp_path / "out", count=1)
     assert (info.width, info.height) == (96, 160)  # portrait, as the phone showed it
     assert info.rotation == 0
 
