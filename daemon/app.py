@@ -54,6 +54,7 @@ class Daemon:
         signal.signal(signal.SIGTERM, self._on_stop_signal)
         signal.signal(signal.SIGINT, self._on_stop_signal)
         try:
+            self.store.listen(self.wake.set)
             self.worker.recover()
             if self.watchers is not None:
                 self.watchers.start()

@@ -161,6 +161,11 @@ class WorkerConfig:
     fanout: int = 5
     stop_grace_seconds: float = 10.0
 
+    @property
+    def heartbeat_seconds(self) -> float:
+        """How often a worker renews its lease: well inside lease_seconds."""
+        return min(5.0, self.lease_seconds / 3)
+
 
 @dataclass(frozen=True)
 class LoggingConfig:

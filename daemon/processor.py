@@ -20,7 +20,6 @@ from daemon.status import write_status
 from daemon.store import Claim, FileRecord, Job, JobStore, LostClaim, OutputRecord
 
 PROGRESS_STEP = 2  # write progress only when it moved this many points
-HEARTBEAT_EVERY = 5.0  # seconds between lease renewals while ffmpeg runs
 CANCEL_CHECK_EVERY = 1.0
 
 
@@ -269,7 +268,7 @@ class Processor:
         """Between ffmpeg waits: renew the lease and look for a cancel request."""
         now = time.monotonic()
         try:
-            if now - self._last_heartbeat >= HEARTBEAT_EVERY:
+            if now - self._last_heartbeat >= self.config.worker.heartbeat_seconds:
                 self._last_heartbeat = now
                 self.store.heartbeat(claim.worker_id)
             if now - self._last_cancel_check >= CANCEL_CHECK_EVERY:

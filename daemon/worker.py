@@ -21,9 +21,7 @@ from daemon.processor import (
 )
 from daemon.procs import hostname, kill_stray_ffmpeg, pid_alive
 from daemon.status import write_status
-from daemon.store import JobStore, LostClaim, WorkerRecord
-
-IDLE_HEARTBEAT_EVERY = 5.0
+from daemon.store import JobStore, LostClaim, StoreUnavailable, WorkerRecord
 
 
 class Worker:
@@ -114,9 +112,15 @@ class Worker:
                 self.recover()
             self._last_recover = time.monotonic()
             while not self.stopping.is_set():
-                self._idle_duties()
-                self.wake.clear()
-                claim = self.store.claim(self.id) if self.can_claim() else None
+                try:
+                    self._idle_duties()
+                    self.wake.clear()
+                    claim = self.store.claim(self.id) if self.can_claim() else None
+                except StoreUnavailable as exc:
+                    # The store retried for a while already; keep the process alive.
+                    self.log.error("job store unavailable; waiting", error=str(exc))
+                    self.stopping.wait(self.config.worker.poll_interval)
+                    continue
                 if claim is None:
                     self.wake.wait(self.config.worker.poll_interval)
                     continue
@@ -138,6 +142,9 @@ class Worker:
             processor.process(claim)
         except LostClaim:
             self.log.warning("lost the claim on a job", job_id=job_id)
+        except StoreUnavailable as exc:
+            self.log.error("job store unavailable during a job", job_id=job_id, error=str(exc))
+            self._release_when_possible(claim)
         except Exception as exc:
             # One bad job must not stop the service: fail it and go on.
             self.log.exception("job crashed", job_id=job_id)
@@ -151,9 +158,21 @@ class Worker:
         finally:
             self.current_job = None
 
+    def _release_when_possible(self, claim: Any) -> None:
+        """Give the job back once the store answers again, so it is not stuck with us."""
+        while True:
+            try:
+                self.store.release_job(claim)
+                return
+            except LostClaim:
+                return
+            except StoreUnavailable:
+                if self.stopping.wait(self.config.worker.poll_interval):
+                    return
+
     def _idle_duties(self) -> None:
         now = time.monotonic()
-        if now - self._last_heartbeat >= IDLE_HEARTBEAT_EVERY:
+        if now - self._last_heartbeat >= self.config.worker.heartbeat_seconds:
             self._last_heartbeat = now
             self.store.heartbeat(self.id, self.health() if self.health else None)
         if now - self._last_recover >= self.config.worker.lease_seconds:

@@ -239,12 +239,22 @@ def ffmpeg_processes_under(folder: Path) -> list[int]:
     return pids
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """One real PostgreSQL server for the session (never skipped: CI installs it)."""
+    from tests.pg import PgServer
+
+    server = PgServer()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh database of each adapter."""
     if request.param == "sqlite":
         return str(tmp_path / "store.db")
-    raise AssertionError(request.param)
+    return str(request.getfixturevalue("pg_server").new_database())
 
 
 @pytest.fixture

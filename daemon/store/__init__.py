@@ -12,24 +12,22 @@ from daemon.store.models import (
     NewJob,
     OutputRecord,
     Recovered,
+    StoreUnavailable,
     WorkerRecord,
 )
-
-
-class StoreUnavailable(Exception):
-    """The store cannot be opened (missing driver, unreachable server)."""
 
 
 def open_store(database: str) -> JobStore:
     """An SQLite store for a path, a PostgreSQL store for postgresql://…; migrated."""
     if database.startswith(("postgresql://", "postgres://")):
+        import psycopg
+
+        from daemon.store.postgres import PostgresStore
+
         try:
-            from daemon.store.postgres import PostgresStore  # type: ignore[import-not-found]
-        except ImportError as exc:  # psycopg is an optional extra
-            raise StoreUnavailable(
-                "PostgreSQL support needs psycopg: pip install 'vidvar[postgres]'"
-            ) from exc
-        store: JobStore = PostgresStore(database)
+            store: JobStore = PostgresStore(database)
+        except psycopg.OperationalError as exc:
+            raise StoreUnavailable(f"cannot connect to PostgreSQL: {exc}".strip()) from exc
         return store
     from daemon.store.sqlite import SqliteStore
 

@@ -22,6 +22,9 @@ class JobStore(Protocol):
     def close(self) -> None:
         """Release connections."""
 
+    def listen(self, wake: Callable[[], None]) -> None:
+        """Call `wake` when another process enqueues; a no-op where only polling works."""
+
     # enqueue and read
     def enqueue(self, new: NewJob) -> tuple[Job, bool]:
         """Queue a job; the same source_key returns the existing job and False."""

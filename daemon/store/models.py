@@ -11,6 +11,10 @@ JOB_STATES: tuple[str, ...] = ("queued", "processing", "completed", "failed", "c
 TERMINAL_STATES: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
 
 
+class StoreUnavailable(Exception):
+    """The store cannot be reached (missing driver, unreachable server past the retries)."""
+
+
 class LostClaim(Exception):
     """The worker no longer owns the job (its lease was taken or the job was reset)."""
 

@@ -6,15 +6,18 @@ connections, transactions and the few statements whose dialects differ.
 
 from __future__ import annotations
 
+import functools
 import json
+import random
 import secrets
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
+from daemon.log import get_logger
 from daemon.store.models import (
     TERMINAL_STATES,
     Claim,
@@ -24,10 +27,13 @@ from daemon.store.models import (
     NewJob,
     OutputRecord,
     Recovered,
+    StoreUnavailable,
     WorkerRecord,
 )
 
 Row = dict[str, Any]
+F = TypeVar("F", bound=Callable[..., Any])
+_log = get_logger(component="store")
 
 _JOB_COLUMNS = (
     "id, watch, source_path, source_key, kind, origin, job_dir, variations, profile, encoder, "
@@ -55,6 +61,40 @@ class Tx(ABC):
         """The first row, or None."""
         rows = self.all(sql, params)
         return rows[0] if rows else None
+
+
+def retrying(method: F) -> F:
+    """Re-run a store method (one transaction) while the adapter calls the error transient.
+
+    Every method is safe to repeat: enqueue has a unique key, fenced writes check
+    the claim, outputs are keyed by variation, and a claim whose reply was lost is
+    given back by the same worker's next claim.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: SqlStore, *args: Any, **kwargs: Any) -> Any:
+        deadline = time.monotonic() + self.outage_seconds
+        delay = 0.2
+        failures = 0
+        while True:
+            try:
+                result = method(self, *args, **kwargs)
+            except Exception as exc:
+                if not self._is_transient(exc):
+                    raise
+                failures += 1
+                if time.monotonic() > deadline or self._closing:
+                    raise StoreUnavailable(f"the database is unreachable: {exc}") from exc
+                if failures == 1:
+                    _log.warning("database unreachable; retrying", error=str(exc).strip())
+                time.sleep(delay + random.uniform(0, delay / 2))
+                delay = min(delay * 2, 5.0)
+                continue
+            if failures:
+                _log.info("database reachable again", retries=failures)
+            return result
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _job(row: Row) -> Job:
@@ -123,6 +163,12 @@ class SqlStore(ABC):
     """The job store over a DB-API connection; see daemon.store.base.JobStore."""
 
     dialect: str = ""
+    outage_seconds: float = 0.0  # how long transient errors are retried
+    _closing: bool = False
+
+    def _is_transient(self, exc: Exception) -> bool:
+        """True for errors worth a retry (a lost server connection)."""
+        return False
 
     # -- what adapters provide ------------------------------------------------
 
@@ -141,6 +187,12 @@ class SqlStore(ABC):
     def close(self) -> None:  # noqa: B027 - adapters without connections to drop
         """Release connections."""
 
+    def _lock_for_migration(self, tx: Tx) -> None:  # noqa: B027 - SQLite's write lock suffices
+        """Serialise migrations of processes starting together."""
+
+    def listen(self, wake: Callable[[], None]) -> None:  # noqa: B027 - SQLite has no NOTIFY
+        """Call `wake` when another process enqueues (PostgreSQL LISTEN); polling otherwise."""
+
     def _notify_enqueued(self, tx: Tx) -> None:  # noqa: B027 - only PostgreSQL notifies
         """Wake idle workers elsewhere (PostgreSQL NOTIFY); nothing by default."""
 
@@ -149,6 +201,7 @@ class SqlStore(ABC):
     def migrate(self) -> int:
         """Apply pending migrations; return the schema version now in force."""
         with self._write() as tx:
+            self._lock_for_migration(tx)
             tx.run(
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
                 "(version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)"
@@ -169,6 +222,7 @@ class SqlStore(ABC):
 
     # -- enqueue and read -------------------------------------------------------
 
+    @retrying
     def enqueue(self, new: NewJob) -> tuple[Job, bool]:
         """Queue a job; the same source_key returns the existing job and False."""
         now = time.time()
@@ -207,18 +261,20 @@ class SqlStore(ABC):
         assert row is not None
         return _job(row), bool(inserted)
 
+    @retrying
     def get_job(self, job_ref: str) -> Job | None:
         """A job by id or unique id prefix (None when unknown or ambiguous)."""
         with self._read() as tx:
-            rows = tx.all(
-                f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id >= ? AND id < ? LIMIT 2",
-                (job_ref, job_ref + "\U0010ffff"),
-            )
-        exact = [r for r in rows if r["id"] == job_ref]
-        if exact:
-            return _job(exact[0])
-        return _job(rows[0]) if len(rows) == 1 else None
+            row = tx.one(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_ref,))
+            if row is None and job_ref:
+                rows = tx.all(
+                    f"SELECT {_JOB_COLUMNS} FROM jobs WHERE substr(id, 1, ?) = ? LIMIT 2",
+                    (len(job_ref), job_ref),
+                )
+                row = rows[0] if len(rows) == 1 else None
+        return _job(row) if row else None
 
+    @retrying
     def list_jobs(self, *, limit: int = 50, states: Sequence[str] | None = None) -> list[Job]:
         """Newest jobs first."""
         with self._read() as tx:
@@ -235,6 +291,7 @@ class SqlStore(ABC):
                 )
         return [_job(r) for r in rows]
 
+    @retrying
     def files(self, job_id: str, *, with_outputs: bool = True) -> list[FileRecord]:
         """The files of a job in order, with their outputs."""
         with self._read() as tx:
@@ -260,12 +317,14 @@ class SqlStore(ABC):
                     )
         return [_file(r, tuple(outs.get(r["id"], ()))) for r in rows]
 
+    @retrying
     def counts(self) -> dict[str, int]:
         """Number of jobs per state."""
         with self._read() as tx:
             rows = tx.all("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
         return {r["state"]: int(r["n"]) for r in rows}
 
+    @retrying
     def known_source_keys(self, keys: Sequence[str]) -> set[str]:
         """Which of `keys` already have a job."""
         found: set[str] = set()
@@ -283,6 +342,7 @@ class SqlStore(ABC):
 
     # -- workers ----------------------------------------------------------------
 
+    @retrying
     def register_worker(self, worker_id: str, host: str, pid: int) -> None:
         """Record a live worker."""
         now = time.time()
@@ -294,6 +354,7 @@ class SqlStore(ABC):
                 (worker_id, host, pid, now, now),
             )
 
+    @retrying
     def heartbeat(self, worker_id: str, info: dict[str, Any] | None = None) -> None:
         """Renew the worker's lease and publish its health."""
         with self._write() as tx:
@@ -305,11 +366,13 @@ class SqlStore(ABC):
                     (time.time(), json.dumps(info), worker_id),
                 )
 
+    @retrying
     def unregister_worker(self, worker_id: str) -> None:
         """Forget a worker that stopped cleanly."""
         with self._write() as tx:
             tx.run("DELETE FROM workers WHERE id = ?", (worker_id,))
 
+    @retrying
     def workers(self) -> list[WorkerRecord]:
         """Registered workers."""
         with self._read() as tx:
@@ -336,20 +399,19 @@ class SqlStore(ABC):
 
     def claim(self, worker_id: str) -> Claim | None:
         """Take the oldest queued job, or None."""
-        token = secrets.token_hex(8)
+        return self._claim(worker_id, secrets.token_hex(8))
+
+    @retrying
+    def _claim(self, worker_id: str, token: str) -> Claim | None:
         now = time.time()
         with self._write() as tx:
-            row = tx.one(self._claim_sql(), (worker_id, token, now, now))
+            # A retry after a lost reply finds the claim it already made.
+            row = tx.one(
+                "SELECT id FROM jobs WHERE worker_id = ? AND lease_token = ?"
+                " AND state = 'processing'",
+                (worker_id, token),
+            ) or tx.one(self._claim_sql(), (worker_id, token, now, now))
         return Claim(job_id=row["id"], worker_id=worker_id, token=token) if row else None
-
-    def _fenced(self, tx: Tx, claim: Claim) -> None:
-        owned = tx.one(
-            "SELECT 1 AS ok FROM jobs WHERE id = ? AND worker_id = ? AND lease_token = ?"
-            " AND state = 'processing'",
-            (claim.job_id, claim.worker_id, claim.token),
-        )
-        if owned is None:
-            raise LostClaim(f"job {claim.job_id} is no longer held by worker {claim.worker_id}")
 
     def _touch(self, tx: Tx, claim: Claim, sets: str = "", params: Sequence[Any] = ()) -> None:
         changed = tx.run(
@@ -360,6 +422,7 @@ class SqlStore(ABC):
         if not changed:
             raise LostClaim(f"job {claim.job_id} is no longer held by worker {claim.worker_id}")
 
+    @retrying
     def is_cancel_requested(self, claim: Claim) -> bool:
         """True when someone asked to cancel the claimed job; LostClaim when it was taken."""
         with self._read() as tx:
@@ -384,14 +447,17 @@ class SqlStore(ABC):
                 (*params, file_id, claim.job_id),
             )
 
+    @retrying
     def start_file(self, claim: Claim, file_id: int) -> None:
         """File → processing."""
         self._file_update(claim, file_id, "state = 'processing', progress = 0, error = NULL", ())
 
+    @retrying
     def set_file_duration(self, claim: Claim, file_id: int, duration: float) -> None:
         """Store the probed duration."""
         self._file_update(claim, file_id, "duration = ?", (duration,))
 
+    @retrying
     def set_progress(
         self, claim: Claim, file_id: int, file_progress: int, job_progress: int
     ) -> None:
@@ -403,6 +469,7 @@ class SqlStore(ABC):
                 (file_progress, file_id, claim.job_id),
             )
 
+    @retrying
     def set_ffmpeg(
         self, claim: Claim, file_id: int, pid: int | None, started_at: float | None
     ) -> None:
@@ -411,13 +478,14 @@ class SqlStore(ABC):
             claim, file_id, "ffmpeg_pid = ?, ffmpeg_started_at = ?", (pid, started_at)
         )
 
+    @retrying
     def add_output(self, claim: Claim, file_id: int, output: OutputRecord) -> None:
         """Record a verified output and count it."""
         with self._write() as tx:
             self._touch(tx, claim)
-            tx.run(
+            inserted = tx.run(
                 "INSERT INTO outputs (file_id, variation, path, size, effects, seed)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (file_id, variation) DO NOTHING",
                 (
                     file_id,
                     output.variation,
@@ -427,12 +495,14 @@ class SqlStore(ABC):
                     output.seed,
                 ),
             )
-            tx.run(
-                "UPDATE files SET completed_variations = completed_variations + 1"
-                " WHERE id = ? AND job_id = ?",
-                (file_id, claim.job_id),
-            )
+            if inserted:
+                tx.run(
+                    "UPDATE files SET completed_variations = completed_variations + 1"
+                    " WHERE id = ? AND job_id = ?",
+                    (file_id, claim.job_id),
+                )
 
+    @retrying
     def finish_file(
         self,
         claim: Claim,
@@ -457,16 +527,19 @@ class SqlStore(ABC):
                 (state, error, warning, state, state, file_id, claim.job_id),
             )
 
+    @retrying
     def requeue_file(self, claim: Claim, file_id: int) -> None:
         """An interrupted file goes back to queued; its outputs are forgotten."""
         with self._write() as tx:
             self._touch(tx, claim)
             _reset_files(tx, "id = ?", (file_id,))
 
+    @retrying
     def mark_disposed(self, claim: Claim, file_id: int, where: str) -> None:
         """Remember where the source went, so disposal runs once."""
         self._file_update(claim, file_id, "disposed_to = ?", (where,))
 
+    @retrying
     def finish_job(self, claim: Claim, state: str, error: str | None = None) -> None:
         """Job → terminal state; the claim ends."""
         assert state in TERMINAL_STATES
@@ -481,6 +554,7 @@ class SqlStore(ABC):
                 (state, error, now, state),
             )
 
+    @retrying
     def release_job(self, claim: Claim) -> None:
         """Give the job back to the queue (clean shutdown); the claim ends."""
         with self._write() as tx:
@@ -489,6 +563,7 @@ class SqlStore(ABC):
 
     # -- operator actions -----------------------------------------------------
 
+    @retrying
     def request_cancel(self, job_id: str) -> str:
         """Cancel a queued job at once, or flag a running one; returns the new state."""
         now = time.time()
@@ -517,6 +592,7 @@ class SqlStore(ABC):
                 return "cancelling"
             return str(state)
 
+    @retrying
     def retry(self, job_id: str) -> int:
         """Re-queue the failed and cancelled files of a finished job; returns how many."""
         now = time.time()
@@ -548,6 +624,7 @@ class SqlStore(ABC):
                 self._notify_enqueued(tx)
             return changed
 
+    @retrying
     def recover(
         self, *, lease_seconds: float, max_attempts: int, is_dead: Callable[[WorkerRecord], bool]
     ) -> list[Recovered]:
