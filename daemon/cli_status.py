@@ -99,6 +99,12 @@ def _print_health(workers: list[dict[str, Any]], counts: dict[str, int]) -> None
         state = "alive" if w["alive"] else "NOT RESPONDING"
         job = f", working on {w['current_job']}" if w.get("current_job") else ", idle"
         print(f"worker {w['id']}: {state} (heartbeat {w['heartbeat_age']}s ago){job}")
+        if w.get("paused"):
+            print(f"  paused: {w['paused']}")
+        if w.get("pending_files"):
+            print(f"  files settling in inboxes: {w['pending_files']}")
+        for folder, free in (w.get("free_gb") or {}).items():
+            print(f"  free disk: {free} GB at {folder}")
     print(
         "jobs: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
         if counts

@@ -168,6 +168,16 @@ class WorkerConfig:
 
 
 @dataclass(frozen=True)
+class RetentionConfig:
+    """Housekeeping: old job folders and archived sources, and free-space protection."""
+
+    job_days: float = 0.0  # 0 keeps job folders forever
+    archive_days: float = 0.0  # 0 keeps archived sources forever
+    min_free_gb: float = 1.0  # below this on an output filesystem no new job starts
+    check_interval: float = 300.0
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     """Log level and rendering."""
 
@@ -185,6 +195,7 @@ class Config:
     extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
     worker: WorkerConfig = field(default_factory=WorkerConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
     profiles: Mapping[str, EffectsProfile] = field(default_factory=dict)
     encoders: Mapping[str, EncoderProfile] = field(default_factory=dict)
 
@@ -374,6 +385,18 @@ def _read_worker(file: Path, data: Any) -> WorkerConfig:
         lease_seconds=r.number("lease_seconds", 60.0, minimum=5),
         fanout=r.integer("fanout", 5, minimum=1, maximum=16),
         stop_grace_seconds=r.number("stop_grace_seconds", 10.0, minimum=0),
+    )
+
+
+def _read_retention(file: Path, data: Any) -> RetentionConfig:
+    r = _Reader(
+        file, data, "retention", {"job_days", "archive_days", "min_free_gb", "check_interval"}
+    )
+    return RetentionConfig(
+        job_days=r.number("job_days", 0.0, minimum=0),
+        archive_days=r.number("archive_days", 0.0, minimum=0),
+        min_free_gb=r.number("min_free_gb", 1.0, minimum=0),
+        check_interval=r.number("check_interval", 300.0, above=0),
     )
 
 
@@ -621,6 +644,7 @@ def parse_config(data: Any, file: Path) -> Config:
             "extensions",
             "worker",
             "logging",
+            "retention",
             "profiles",
             "encoders",
         },
@@ -674,6 +698,7 @@ def parse_config(data: Any, file: Path) -> Config:
         extensions=tuple(sorted({e.strip(". ").lower() for e in extensions})),
         worker=_read_worker(file, r.data.get("worker")),
         logging=_read_logging(file, r.data.get("logging")),
+        retention=_read_retention(file, r.data.get("retention")),
         profiles=profiles,
         encoders=encoders,
     )
@@ -715,6 +740,7 @@ def config_as_dict(config: Config) -> dict[str, Any]:
         "extensions": list(config.extensions),
         "worker": dict(config.worker.__dict__),
         "logging": dict(config.logging.__dict__),
+        "retention": dict(config.retention.__dict__),
         "profiles": {
             name: {
                 "min_distance": p.min_distance,

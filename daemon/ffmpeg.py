@@ -498,16 +498,16 @@ class _TailReader(threading.Thread):
 
 
 def process_start_time(pid: int) -> float | None:
-    """When a process started (epoch seconds), from /proc; None when it is gone."""
+    """Seconds after boot at which a process started (from /proc/PID/stat); None when gone.
+
+    Boot-relative on purpose: it needs no /proc/stat, which a hardened unit hides.
+    """
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
         ticks = int(stat.rsplit(")", 1)[1].split()[19])
-        for line in Path("/proc/stat").read_text().splitlines():
-            if line.startswith("btime "):
-                return int(line.split()[1]) + ticks / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return None
-    return None
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def run_ffmpeg(

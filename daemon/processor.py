@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,8 +90,15 @@ def remove_temp_files(job_dir: Path) -> int:
 class Processor:
     """Runs one claimed job to an end: completed, failed, cancelled or interrupted."""
 
-    def __init__(self, store: JobStore, config: Config, stop: StopSignal) -> None:
+    def __init__(
+        self,
+        store: JobStore,
+        config: Config,
+        stop: StopSignal,
+        pulse: Callable[[], None] | None = None,
+    ) -> None:
         self.store = store
+        self.pulse = pulse or (lambda: None)
         self.config = config
         self.stop = stop
         self._last_heartbeat = 0.0
@@ -266,6 +273,7 @@ class Processor:
 
     def _tick(self, claim: Claim) -> None:
         """Between ffmpeg waits: renew the lease and look for a cancel request."""
+        self.pulse()
         now = time.monotonic()
         try:
             if now - self._last_heartbeat >= self.config.worker.heartbeat_seconds:

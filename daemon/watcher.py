@@ -340,6 +340,11 @@ class WatchService:
                 watcher.stop_observer()
 
     @property
+    def alive(self) -> bool:
+        """True while the watcher thread runs (before start() counts as alive)."""
+        return self._thread is None or self._thread.is_alive()
+
+    @property
     def pending(self) -> int:
         """Entries waiting to settle, over all hot folders."""
         return sum(len(w.pending) for w in self.watchers.values())

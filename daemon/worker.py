@@ -39,14 +39,15 @@ class Worker:
         wake: threading.Event | None = None,
         health: Callable[[], dict[str, Any]] | None = None,
         can_claim: Callable[[], bool] | None = None,
-        on_loop: Callable[[], None] | None = None,
+        pulse: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
         self.config = config
         self.wake = wake or threading.Event()
         self.health = health
         self.can_claim = can_claim or (lambda: True)
-        self.on_loop = on_loop
+        self.pulse = pulse or (lambda: None)
+        self.pulse_interval = 5.0  # longest idle wait between pulses (the watchdog may want less)
         self.id = f"{hostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.stopping = threading.Event()
         self.signal = StopSignal(threading.Event())
@@ -111,20 +112,28 @@ class Worker:
             if recover_first:
                 self.recover()
             self._last_recover = time.monotonic()
+            next_poll = 0.0
             while not self.stopping.is_set():
+                now = time.monotonic()
+                claim = None
                 try:
                     self._idle_duties()
-                    self.wake.clear()
-                    claim = self.store.claim(self.id) if self.can_claim() else None
+                    # Woken by an enqueue, or the poll for other processes' jobs is due;
+                    # otherwise this round was only a pulse (watchdog, reload).
+                    if self.wake.is_set() or now >= next_poll:
+                        self.wake.clear()
+                        next_poll = now + self.config.worker.poll_interval
+                        claim = self.store.claim(self.id) if self.can_claim() else None
                 except StoreUnavailable as exc:
                     # The store retried for a while already; keep the process alive.
                     self.log.error("job store unavailable; waiting", error=str(exc))
                     self.stopping.wait(self.config.worker.poll_interval)
                     continue
                 if claim is None:
-                    self.wake.wait(self.config.worker.poll_interval)
+                    self.wake.wait(max(0.0, min(next_poll - now, self.pulse_interval)))
                     continue
                 self._run_one(claim.job_id, claim)
+                next_poll = 0.0  # the next job starts at once
         finally:
             try:
                 self.store.unregister_worker(self.id)
@@ -137,7 +146,7 @@ class Worker:
         self.signal = StopSignal(threading.Event())
         if self.stopping.is_set():
             self.signal.set("shutdown")
-        processor = Processor(self.store, self.config, self.signal)
+        processor = Processor(self.store, self.config, self.signal, pulse=self.pulse)
         try:
             processor.process(claim)
         except LostClaim:
@@ -178,5 +187,4 @@ class Worker:
         if now - self._last_recover >= self.config.worker.lease_seconds:
             self._last_recover = now
             self.recover()
-        if self.on_loop:
-            self.on_loop()
+        self.pulse()

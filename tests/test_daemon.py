@@ -231,8 +231,10 @@ def test_cancel_from_another_process_kills_ffmpeg_and_removes_partial_outputs(
     wait_job(workspace, "cancelled")
     wait_for(lambda: not os.path.exists(f"/proc/{pid}"), timeout=10, what="ffmpeg to be gone")
     [folder] = workspace.job_dirs()
-    wait_for(lambda: json.loads((folder / "status.json").read_text())["state"] == "cancelled",
-             what="status.json to say cancelled")
+    wait_for(
+        lambda: json.loads((folder / "status.json").read_text())["state"] == "cancelled",
+        what="status.json to say cancelled",
+    )
     assert [p.name for p in folder.iterdir()] == ["status.json"]
     assert (workspace.inbox / "clip.mp4").exists()  # a cancelled source stays where it was
 

@@ -1,0 +1,228 @@
+"""Seeded, unique variation parameters and the ffmpeg filter chain of each.
+
+A variation is fully described by its seed and its profile: the same seed gives
+the same parameters, the same filter chain and so a byte-identical output.
+Uniqueness is planned, not hoped for: candidates closer than the profile's
+`min_distance` (RMS over normalised parameters) to an accepted one are rejected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from daemon.config import EFFECT_DEFAULTS, EffectSpec, EffectsProfile
+
+MAX_CANDIDATES = 5000
+SEED_LIMIT = 2**31 - 1
+
+
+class PlanError(Exception):
+    """The profile cannot give the requested number of distinct variations."""
+
+
+@dataclass(frozen=True)
+class Variation:
+    """One planned variation: its 1-based index, its seed and its parameters."""
+
+    index: int
+    seed: int
+    params: dict[str, Any]
+
+    @property
+    def speed(self) -> float:
+        """Playback speed factor (output duration = source duration / speed)."""
+        return float(self.params.get("speed", 1.0))
+
+
+def _neutral(name: str) -> float:
+    return EFFECT_DEFAULTS[name][2]
+
+
+def params_for_seed(profile: EffectsProfile, seed: int) -> dict[str, Any]:
+    """The parameters a seed gives under a profile; effects not drawn are left out."""
+    rng = random.Random(seed)
+    params: dict[str, Any] = {}
+    for spec in profile.effects:
+        # Draw every value whether or not the effect applies, so that toggling one
+        # effect's probability does not reshuffle the others.
+        applies = rng.random() < spec.probability
+        value = rng.uniform(spec.low, spec.high)
+        extra = (rng.random(), rng.random(), rng.choice((-1, 1)), rng.randrange(1, SEED_LIMIT))
+        if not applies:
+            continue
+        if spec.name == "mirror":
+            params["mirror"] = True
+        elif spec.name == "rotation":
+            params["rotation"] = round(value * extra[2], 6)
+        elif spec.name == "zoom":
+            params["zoom"] = round(value, 4)
+            params["zoom_x"] = round(extra[0], 4)
+            params["zoom_y"] = round(extra[1], 4)
+        elif spec.name == "grain":
+            params["grain"] = round(value)
+            params["grain_seed"] = extra[3]
+        else:
+            params[spec.name] = round(value, 4)
+    return params
+
+
+def _vector(profile: EffectsProfile, params: dict[str, Any]) -> list[float]:
+    """Each parameter mapped to [0, 1] over its range (neutral when not applied)."""
+    vec: list[float] = []
+
+    def norm(spec: EffectSpec, value: float, low: float, high: float) -> float:
+        return 0.0 if high <= low else (value - low) / (high - low)
+
+    for spec in profile.effects:
+        if spec.name == "mirror":
+            vec.append(1.0 if params.get("mirror") else 0.0)
+        elif spec.name == "rotation":
+            vec.append(norm(spec, float(params.get("rotation", 0.0)), -spec.high, spec.high))
+        elif spec.name == "zoom":
+            vec.append(norm(spec, float(params.get("zoom", _neutral("zoom"))), spec.low, spec.high))
+            vec.append(float(params.get("zoom_x", 0.5)))
+            vec.append(float(params.get("zoom_y", 0.5)))
+        else:
+            vec.append(
+                norm(spec, float(params.get(spec.name, _neutral(spec.name))), spec.low, spec.high)
+            )
+    return vec
+
+
+def distance(profile: EffectsProfile, a: dict[str, Any], b: dict[str, Any]) -> float:
+    """RMS distance of two parameter sets in the profile's normalised space (0…1)."""
+    va, vb = _vector(profile, a), _vector(profile, b)
+    if not va:
+        return 0.0
+    return math.sqrt(sum((x - y) ** 2 for x, y in zip(va, vb, strict=True)) / len(va))
+
+
+def file_seed(*parts: str) -> int:
+    """A stable base seed from the job id, the file name and a salt."""
+    digest = hashlib.sha256("\0".join(parts).encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big") % SEED_LIMIT
+
+
+def plan_variations(
+    profile: EffectsProfile, count: int, base_seed: int, avoid: list[dict[str, Any]] | None = None
+) -> list[Variation]:
+    """`count` parameter sets, pairwise at least `profile.min_distance` apart.
+
+    `avoid` lists parameter sets already used (kept variations when re-planning).
+    Raises PlanError before any encoding when the profile cannot give that many.
+    """
+    rng = random.Random(base_seed)
+    taken = list(avoid or [])
+    chosen: list[Variation] = []
+    for _ in range(MAX_CANDIDATES):
+        if len(chosen) == count:
+            break
+        seed = rng.randrange(1, SEED_LIMIT)
+        params = params_for_seed(profile, seed)
+        if any(
+            params == other or distance(profile, params, other) < profile.min_distance
+            for other in taken
+        ):
+            continue
+        taken.append(params)
+        chosen.append(Variation(index=len(chosen) + 1, seed=seed, params=params))
+    if len(chosen) < count:
+        raise PlanError(
+            f"effects profile {profile.name!r} cannot give {count} variations that differ by "
+            f"at least {profile.min_distance:g} (found {len(chosen)}); widen its ranges, enable "
+            "more effects, lower min_distance or ask for fewer variations"
+        )
+    return chosen
+
+
+def _f(value: float) -> str:
+    return f"{value:.6f}".rstrip("0").rstrip(".") or "0"
+
+
+def video_graph(
+    params: dict[str, Any], aspect: float, src: str, dst: str, fps: float | None = None
+) -> str:
+    """The per-variation video filter graph from label `src` to label `dst`.
+
+    The input is already even-sized, square-pixel yuv420p. Sizes are expressions of
+    iw/ih, never probed numbers, so rotation metadata and odd sizes need no special
+    case; `aspect` (display width/height) only bounds the zoom that hides the
+    corners a rotation uncovers. A zoom crops a window and scales it back to the
+    input's exact size (scale2ref against an untouched copy of the frame).
+    """
+    filters: list[str] = []
+    segments: list[str] = []
+    if params.get("mirror"):
+        filters.append("hflip")
+    angle = float(params.get("rotation", 0.0))
+    ratio = max(aspect, 1.0 / aspect) if aspect > 0 else 2.4
+    needed = math.cos(abs(angle)) + math.sin(abs(angle)) * ratio if angle else 1.0
+    zoom = max(float(params.get("zoom", 1.0)), needed)
+    head = src
+    if zoom > 1.0:
+        # Room left after the rotation's corners decides how far off centre we may go.
+        room = 0.0 if zoom <= needed else min(1.0, (zoom - needed) / (zoom - 1.0)) * 0.95
+        fx = 0.5 + (float(params.get("zoom_x", 0.5)) - 0.5) * room
+        fy = 0.5 + (float(params.get("zoom_y", 0.5)) - 0.5) * room
+        if angle:
+            filters.append(f"rotate={_f(angle)}:fillcolor=black")
+        filters.append(
+            f"crop=w='iw/{_f(zoom)}':h='ih/{_f(zoom)}':x='(iw-ow)*{_f(fx)}':y='(ih-oh)*{_f(fy)}'"
+        )
+        segments.append(f"[{src}]split=2[{dst}m][{dst}r]")
+        segments.append(f"[{dst}m]{','.join(filters)}[{dst}c]")
+        segments.append(f"[{dst}c][{dst}r]scale2ref=w=iw:h=ih:flags=bicubic[{dst}z][{dst}q]")
+        segments.append(f"[{dst}q]nullsink")
+        head, filters = f"{dst}z", []
+    eq = [
+        f"{key}={_f(float(params[key]))}"
+        for key in ("brightness", "contrast", "saturation", "gamma")
+        if key in params
+    ]
+    if eq:
+        filters.append("eq=" + ":".join(eq))
+    if "hue" in params:
+        filters.append(f"hue=h={_f(float(params['hue']))}")
+    if params.get("grain"):
+        filters.append(
+            f"noise=alls={int(params['grain'])}:allf=t:all_seed={int(params['grain_seed'])}"
+        )
+    speed = float(params.get("speed", 1.0))
+    if speed != 1.0:
+        filters.append(f"setpts=PTS/{_f(speed)}")
+    if fps:
+        filters.append(f"fps={_f(fps)}")
+    filters.append("scale=w='trunc(iw/2)*2':h='trunc(ih/2)*2',setsar=1,format=yuv420p")
+    segments.append(f"[{head}]{','.join(filters)}[{dst}]")
+    return ";".join(segments)
+
+
+def audio_chain(params: dict[str, Any]) -> str:
+    """The per-variation audio filters: tempo matching the video speed, then volume."""
+    filters = []
+    speed = float(params.get("speed", 1.0))
+    if speed != 1.0:
+        filters.append(f"atempo={_f(speed)}")
+    if "volume" in params:
+        filters.append(f"volume={_f(float(params['volume']))}")
+    return ",".join(filters) or "anull"
+
+
+def describe(params: dict[str, Any]) -> str:
+    """A short human label of the strongest effects (for logs and previews)."""
+    parts = []
+    if params.get("mirror"):
+        parts.append("mirror")
+    if "zoom" in params:
+        parts.append(f"zoom {params['zoom']:.2f}")
+    if "rotation" in params:
+        parts.append(f"rot {math.degrees(params['rotation']):+.2f}°")
+    if "speed" in params:
+        parts.append(f"speed {params['speed']:.3f}")
+    if "hue" in params:
+        parts.append(f"hue {params['hue']:+.1f}")
+    return ", ".join(parts) or "no effect"

@@ -1,0 +1,353 @@
+"""One job: per-file isolation, fan-out encoding, progress, outputs, source disposal."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from daemon import effects
+from daemon import ffmpeg as ff
+from daemon.config import Config, WatchConfig, default_effects_profile
+from daemon.disposition import dispose_failure, dispose_success
+from daemon.fsutil import TEMP_SUFFIX, remove_empty_dirs, remove_quietly
+from daemon.log import get_logger
+from daemon.status import write_status
+from daemon.store import Claim, FileRecord, Job, JobStore, LostClaim, OutputRecord
+
+PROGRESS_STEP = 2  # write progress only when it moved this many points
+CANCEL_CHECK_EVERY = 1.0
+
+
+class Interrupted(Exception):
+    """The daemon is stopping: the job goes back to the queue."""
+
+
+class JobCancelled(Exception):
+    """Someone asked to cancel the job."""
+
+
+@dataclass
+class StopSignal:
+    """Why the current encode must stop: set by shutdown, cancel or a lost claim."""
+
+    event: threading.Event
+    reason: str = ""
+
+    def set(self, reason: str) -> None:
+        """Stop the running ffmpeg for `reason` (shutdown, cancel, lost)."""
+        if not self.event.is_set():
+            self.reason = reason
+            self.event.set()
+
+
+def output_stems(files: Iterable[FileRecord]) -> dict[int, str]:
+    """The output name stem of each file, relative to the job folder.
+
+    `clip.mp4` → `clip`; in a batch `sub/clip.mp4` → `sub/clip`. Two sources that
+    would share a stem (`a.mp4`, `a.mov`) keep their extension in it.
+    """
+    items = list(files)
+    plain = {f.id: str(Path(f.name).with_suffix("")) for f in items}
+    clashes = {stem for stem in plain.values() if list(plain.values()).count(stem) > 1}
+    return {
+        f.id: (
+            plain[f.id] + "_" + Path(f.name).suffix.lstrip(".").lower()
+            if plain[f.id] in clashes
+            else plain[f.id]
+        )
+        for f in items
+    }
+
+
+def output_name(stem: str, variation: int) -> str:
+    """`clip` → `clip_var01.mp4`."""
+    return f"{stem}_var{variation:02d}.mp4"
+
+
+def remove_file_outputs(job_dir: Path, stem: str, variations: int) -> None:
+    """Remove every output (final or temporary) a file may have left: all-or-nothing."""
+    for index in range(1, variations + 1):
+        final = job_dir / output_name(stem, index)
+        remove_quietly(final)
+        remove_quietly(final.with_name(final.name + TEMP_SUFFIX))
+
+
+def remove_temp_files(job_dir: Path) -> int:
+    """Remove half-written files left in a job folder; returns how many."""
+    removed = 0
+    if job_dir.is_dir():
+        for tmp in job_dir.rglob("*" + TEMP_SUFFIX):
+            remove_quietly(tmp)
+            removed += 1
+    return removed
+
+
+class Processor:
+    """Runs one claimed job to an end: completed, failed, cancelled or interrupted."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        config: Config,
+        stop: StopSignal,
+        pulse: Callable[[], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.pulse = pulse or (lambda: None)
+        self.config = config
+        self.stop = stop
+        self._last_heartbeat = 0.0
+        self._last_cancel_check = 0.0
+
+    # -- public -----------------------------------------------------------------
+
+    def process(self, claim: Claim) -> str:
+        """Process the claimed job; returns its final state ('queued' when interrupted)."""
+        job = self.store.get_job(claim.job_id)
+        assert job is not None
+        log = get_logger(job_id=job.id, watch=job.watch)
+        job_dir = Path(job.job_dir)
+        job_dir.mkdir(parents=True, exist_ok=True)
+        remove_temp_files(job_dir)
+        files = self.store.files(job.id)
+        stems = output_stems(files)
+        self._write_status(job.id)
+        log.info("job started", files=len(files), variations=job.variations)
+        try:
+            for record in files:
+                if record.state not in ("queued", "processing"):
+                    continue
+                self._check_stop(claim)
+                self._process_file(claim, job, record, stems[record.id], len(files))
+        except Interrupted:
+            self.store.release_job(claim)
+            self._write_status(job.id)
+            log.info("job interrupted; it goes back to the queue")
+            return "queued"
+        except (LostClaim, ff.CancelledError):
+            # Another worker owns the job now: touch nothing of it.
+            log.warning("lost the claim on this job; leaving it to its new owner")
+            return "lost"
+        except JobCancelled:
+            for record in self.store.files(job.id, with_outputs=False):
+                if record.state in ("queued", "processing"):
+                    self.store.finish_file(claim, record.id, "cancelled", "cancelled by request")
+            self.store.finish_job(claim, "cancelled", "cancelled by request")
+            self._write_status(job.id)
+            log.info("job cancelled")
+            return "cancelled"
+        return self._finish(claim, job, log)
+
+    # -- one file -------------------------------------------------------------
+
+    def _process_file(
+        self, claim: Claim, job: Job, record: FileRecord, stem: str, file_count: int
+    ) -> None:
+        log = get_logger(job_id=job.id, file_id=record.id, file=record.name)
+        job_dir = Path(job.job_dir)
+        self.store.start_file(claim, record.id)
+        self._write_status(job.id)
+        log.info("file started")
+        started = time.monotonic()
+        try:
+            info = ff.probe(record.source_path)
+            self.store.set_file_duration(claim, record.id, info.duration)
+            profile = self.config.profiles.get(job.profile) or default_effects_profile()
+            plan = effects.plan_variations(
+                profile, job.variations, effects.file_seed(job.id, record.name)
+            )
+            self._encode(claim, job, record, stem, info, plan, file_count)
+        except (ff.InputError, effects.PlanError, ff.FfmpegError) as exc:
+            message = exc.message if isinstance(exc, ff.FfmpegError) else str(exc)
+            remove_file_outputs(job_dir, stem, job.variations)
+            self.store.finish_file(claim, record.id, "failed", message)
+            self._write_status(job.id)
+            log.warning("file failed", error=message, ffmpeg_tail=getattr(exc, "tail", "") or None)
+            return
+        except ff.CancelledError:
+            remove_file_outputs(job_dir, stem, job.variations)
+            if self.stop.reason == "cancel":
+                self.store.finish_file(claim, record.id, "cancelled", "cancelled by request")
+                raise JobCancelled() from None
+            if self.stop.reason == "lost":
+                raise
+            self.store.requeue_file(claim, record.id)
+            raise Interrupted() from None
+        except BaseException:
+            remove_file_outputs(job_dir, stem, job.variations)
+            raise
+        self.store.finish_file(claim, record.id, "completed")
+        self._write_status(job.id)
+        log.info("file completed", seconds=round(time.monotonic() - started, 2))
+
+    def _encode(
+        self,
+        claim: Claim,
+        job: Job,
+        record: FileRecord,
+        stem: str,
+        info: ff.MediaInfo,
+        plan: list[effects.Variation],
+        file_count: int,
+    ) -> None:
+        job_dir = Path(job.job_dir)
+        encoder = self.config.encoders.get(job.encoder) or self.config.encoders["default"]
+        fanout = self.config.worker.fanout
+        total = len(plan)
+        last_written = [-PROGRESS_STEP]
+        done = 0
+        for start in range(0, total, fanout):
+            group = plan[start : start + fanout]
+            finals = [job_dir / output_name(stem, v.index) for v in group]
+            for final in finals:
+                final.parent.mkdir(parents=True, exist_ok=True)
+            specs = [
+                ff.OutputSpec(
+                    path=final.with_name(final.name + TEMP_SUFFIX),
+                    video_graph=_video_graph(v.params, info.aspect, encoder.fps),
+                    audio_chain=effects.audio_chain(v.params) if info.has_audio else None,
+                )
+                for v, final in zip(group, finals, strict=True)
+            ]
+            slowest = min(v.speed for v in group)
+
+            def on_progress(pct: float, _done: int = done, _size: int = len(group)) -> None:
+                file_pct = int((_done + _size * pct / 100.0) * 100 / total)
+                if file_pct - last_written[0] >= PROGRESS_STEP or file_pct == 100:
+                    last_written[0] = file_pct
+                    self.store.set_progress(
+                        claim,
+                        record.id,
+                        file_pct,
+                        self._job_progress(claim.job_id, record.id, file_pct, file_count),
+                    )
+                    self._write_status(claim.job_id)
+
+            ff.run_ffmpeg(
+                ff.encode_args(record.source_path, info, specs, encoder),
+                expected_seconds=info.duration / slowest,
+                on_progress=on_progress,
+                on_start=lambda pid, t: self.store.set_ffmpeg(claim, record.id, pid, t),
+                on_tick=lambda: self._tick(claim),
+                cancel=self.stop.event,
+                stall_seconds=self.config.worker.stall_seconds,
+                grace_seconds=min(self.config.worker.stop_grace_seconds, 5.0),
+            )
+            self.store.set_ffmpeg(claim, record.id, None, None)
+            for variation, spec, final in zip(group, specs, finals, strict=True):
+                ff.verify_output(
+                    spec.path,
+                    expect_audio=info.has_audio,
+                    expected_seconds=info.duration / variation.speed,
+                )
+                spec.path.replace(final)  # the final name appears only when verified
+                self.store.add_output(
+                    claim,
+                    record.id,
+                    OutputRecord(
+                        variation=variation.index,
+                        path=str(final.relative_to(job_dir)),
+                        size=final.stat().st_size,
+                        effects=variation.params,
+                        seed=variation.seed,
+                    ),
+                )
+            done += len(group)
+        self._write_status(claim.job_id)
+
+    def _job_progress(self, job_id: str, file_id: int, file_pct: int, file_count: int) -> int:
+        total = 0
+        for f in self.store.files(job_id, with_outputs=False):
+            if f.id == file_id:
+                total += file_pct
+            elif f.state in ("completed", "failed", "cancelled"):
+                total += 100
+        return int(total / max(file_count, 1))
+
+    # -- heartbeats and stop checks -------------------------------------------
+
+    def _tick(self, claim: Claim) -> None:
+        """Between ffmpeg waits: renew the lease and look for a cancel request."""
+        self.pulse()
+        now = time.monotonic()
+        try:
+            if now - self._last_heartbeat >= self.config.worker.heartbeat_seconds:
+                self._last_heartbeat = now
+                self.store.heartbeat(claim.worker_id)
+            if now - self._last_cancel_check >= CANCEL_CHECK_EVERY:
+                self._last_cancel_check = now
+                if self.store.is_cancel_requested(claim):
+                    self.stop.set("cancel")
+        except LostClaim:
+            self.stop.set("lost")
+
+    def _check_stop(self, claim: Claim) -> None:
+        if self.stop.event.is_set() and self.stop.reason == "shutdown":
+            raise Interrupted()
+        if self.store.is_cancel_requested(claim):
+            self.stop.set("cancel")
+            raise JobCancelled()
+
+    # -- end of job -------------------------------------------------------------
+
+    def _finish(self, claim: Claim, job: Job, log: Any) -> str:
+        watch = _watch_or_none(self.config, job.watch)
+        files = self.store.files(job.id, with_outputs=False)
+        if job.origin == "inbox" and watch is not None:
+            for record in files:
+                if record.disposed_to is None and record.state in ("completed", "failed"):
+                    self._dispose(claim, job, record, watch, log)
+            if job.kind == "batch":
+                remove_empty_dirs(Path(job.source_path))
+        completed = sum(1 for f in files if f.state == "completed")
+        if completed:
+            state, error = "completed", None
+        else:
+            state = "failed"
+            errors = {f.error for f in files if f.error}
+            error = errors.pop() if len(errors) == 1 else f"all {len(files)} files failed"
+        self.store.finish_job(claim, state, error)
+        self._write_status(job.id)
+        log.info("job finished", state=state, completed_files=completed, files=len(files))
+        return state
+
+    def _dispose(
+        self, claim: Claim, job: Job, record: FileRecord, watch: WatchConfig, log: Any
+    ) -> None:
+        source = Path(record.source_path)
+        if not source.exists():
+            self.store.mark_disposed(claim, record.id, "")
+            return
+        try:
+            if record.state == "completed":
+                where = dispose_success(source, watch)
+            else:
+                where = dispose_failure(source, watch, job.id, record.error or "unknown error")
+        except OSError as exc:
+            # The source stays where it is: nothing is lost, the next run may move it.
+            log.error("could not move the source", file=record.name, error=str(exc))
+            return
+        self.store.mark_disposed(claim, record.id, where)
+        log.info("source disposed", file=record.name, to=where or "deleted")
+
+    def _write_status(self, job_id: str) -> None:
+        job = self.store.get_job(job_id)
+        if job is not None:
+            with contextlib.suppress(OSError):
+                write_status(job, self.store.files(job_id))
+
+
+def _video_graph(params: dict[str, Any], aspect: float, fps: float | None) -> Any:
+    return lambda src, dst: effects.video_graph(params, aspect, src, dst, fps)
+
+
+def _watch_or_none(config: Config, name: str) -> WatchConfig | None:
+    try:
+        return config.watch(name)
+    except KeyError:
+        return None

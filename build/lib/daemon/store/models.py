@@ -1,0 +1,134 @@
+"""The job model shared by every store adapter and its callers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+JobState = Literal["queued", "processing", "completed", "failed", "cancelled"]
+FileState = Literal["queued", "processing", "completed", "failed", "cancelled"]
+JOB_STATES: tuple[str, ...] = ("queued", "processing", "completed", "failed", "cancelled")
+TERMINAL_STATES: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be reached (missing driver, unreachable server past the retries)."""
+
+
+class LostClaim(Exception):
+    """The worker no longer owns the job (its lease was taken or the job was reset)."""
+
+
+@dataclass(frozen=True)
+class NewFile:
+    """A source video to put into a job: absolute path and its name inside the job."""
+
+    path: str
+    name: str
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """What the watcher or `vidvar enqueue` asks the store to queue."""
+
+    watch: str
+    source_path: str
+    source_key: str  # identity of this source instance: same key, same job
+    kind: Literal["file", "batch"]
+    job_dir: str
+    variations: int
+    profile: str
+    encoder: str
+    files: tuple[NewFile, ...]
+    origin: Literal["inbox", "manual"] = "inbox"
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job as stored."""
+
+    id: str
+    watch: str
+    source_path: str
+    source_key: str
+    kind: str
+    origin: str
+    job_dir: str
+    variations: int
+    profile: str
+    encoder: str
+    state: str
+    progress: int
+    attempts: int
+    error: str | None
+    cancel_requested: bool
+    worker_id: str | None
+    lease_token: str | None
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class OutputRecord:
+    """One verified output of a file."""
+
+    variation: int
+    path: str  # relative to the job folder
+    size: int
+    effects: dict[str, Any]
+    seed: int
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One source file of a job, with its outputs."""
+
+    id: int
+    job_id: str
+    position: int
+    source_path: str
+    name: str
+    state: str
+    progress: int
+    duration: float | None
+    completed_variations: int
+    error: str | None
+    attempts: int
+    ffmpeg_pid: int | None
+    ffmpeg_started_at: float | None
+    disposed_to: str | None
+    warning: str | None = None
+    outputs: tuple[OutputRecord, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Proof that a worker owns a job; every write on the job is fenced by it."""
+
+    job_id: str
+    worker_id: str
+    token: str
+
+
+@dataclass(frozen=True)
+class WorkerRecord:
+    """A registered worker process and its last heartbeat."""
+
+    id: str
+    host: str
+    pid: int
+    started_at: float
+    heartbeat_at: float
+    job_id: str | None
+    info: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """A job put back by recovery, with what the caller must clean on disk."""
+
+    job: Job
+    interrupted: tuple[FileRecord, ...]  # files that were mid-encode when their worker died
+    gave_up: tuple[str, ...]  # names of files failed for too many attempts

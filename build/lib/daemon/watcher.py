@@ -1,0 +1,350 @@
+"""Hot folders → jobs. Events are hints; the folder is the truth.
+
+Each inbox has an observer (inotify, or polling on network mounts) whose events
+only name a top-level entry to look at. A settle check turns an entry into a job
+once its size and mtime (a whole dropped folder's, for a batch) stayed unchanged
+for `settle_seconds`; a reconcile scan at start and every `scan_interval` finds
+whatever events missed.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import stat
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from daemon.config import Config, WatchConfig
+from daemon.ignore import is_junk_name, is_video_candidate, videos_under
+from daemon.log import get_logger
+from daemon.mounts import fstype_of, is_network_fstype
+from daemon.store import JobStore, NewFile, NewJob
+
+Signature = tuple[Any, ...]
+
+
+@dataclass
+class _Pending:
+    signature: Signature | None
+    stable_since: float
+
+
+class _Hints(FileSystemEventHandler):
+    """Turns any event under the inbox into the name of its top-level entry."""
+
+    def __init__(self, inbox: Path) -> None:
+        self.inbox = inbox
+        self.lock = threading.Lock()
+        self.names: set[str] = set()
+
+    def _note(self, raw: str | bytes) -> None:
+        path = os.fsdecode(raw)
+        try:
+            rel = Path(path).relative_to(self.inbox)
+        except ValueError:
+            return
+        if rel.parts:
+            with self.lock:
+                self.names.add(rel.parts[0])
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        self._note(event.src_path)
+        dest = getattr(event, "dest_path", "")
+        if dest:  # a rename from clip.mp4.part to clip.mp4 lands here
+            self._note(dest)
+
+    def take(self) -> set[str]:
+        with self.lock:
+            names, self.names = self.names, set()
+        return names
+
+
+def file_signature(path: Path) -> Signature | None:
+    """(size, mtime, inode) of a regular file, or None when it is gone."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def make_job(
+    watch: WatchConfig,
+    entry: Path,
+    files: list[Path],
+    key: str,
+    *,
+    origin: str = "inbox",
+    variations: int | None = None,
+) -> NewJob:
+    """The job for a dropped file or folder (or one queued by hand)."""
+    is_batch = entry.is_dir()
+    base = entry if is_batch else entry.parent
+    stem = entry.name if is_batch else entry.stem
+    return NewJob(
+        watch=watch.name,
+        source_path=str(entry),
+        source_key=key,
+        kind="batch" if is_batch else "file",
+        job_dir=str(watch.output / f"{stem[:120]}-{{id}}"),
+        variations=variations or watch.variations,
+        profile=watch.profile,
+        encoder=watch.encoder,
+        files=tuple(NewFile(path=str(f), name=str(f.relative_to(base))) for f in files),
+        origin="manual" if origin == "manual" else "inbox",
+    )
+
+
+class FolderWatcher:
+    """One hot folder: its observer, settle tracking and reconcile scans."""
+
+    def __init__(
+        self,
+        watch: WatchConfig,
+        extensions: tuple[str, ...],
+        store: JobStore,
+        wake: threading.Event,
+    ) -> None:
+        self.watch = watch
+        self.extensions = extensions
+        self.store = store
+        self.wake = wake
+        self.log = get_logger(watch=watch.name, inbox=str(watch.inbox))
+        self.hints = _Hints(watch.inbox)
+        self.observer: Any = None
+        self.observer_kind = ""
+        self.pending: dict[str, _Pending] = {}
+        self.done: dict[str, Signature] = {}  # entries already queued, by signature
+        self.inbox_missing = False
+        self.next_scan = 0.0
+        self.enqueued = 0
+
+    # -- observer ---------------------------------------------------------------
+
+    def _choose_observer(self) -> str:
+        if self.watch.observer != "auto":
+            return self.watch.observer
+        fstype = fstype_of(self.watch.inbox)
+        return "polling" if is_network_fstype(fstype) else "native"
+
+    def start_observer(self) -> None:
+        """Start (or restart) the observer; inotify exhaustion falls back to polling."""
+        self.stop_observer()
+        kind = self._choose_observer()
+        for attempt in (kind, "polling"):
+            observer: Any = (
+                PollingObserver(timeout=self.watch.polling_interval)
+                if attempt == "polling"
+                else Observer()
+            )
+            try:
+                observer.schedule(self.hints, str(self.watch.inbox), recursive=True)
+                observer.start()
+            except OSError as exc:
+                if attempt == "polling":
+                    raise
+                level = (
+                    "inotify watch limit reached"
+                    if exc.errno in (errno.ENOSPC, errno.EMFILE)
+                    else f"native observer failed ({exc})"
+                )
+                self.log.warning(
+                    f"{level}; falling back to polling",
+                    hint="raise fs.inotify.max_user_watches to use inotify",
+                )
+                continue
+            self.observer, self.observer_kind = observer, attempt
+            self.log.info("watching", observer=attempt)
+            return
+
+    def stop_observer(self) -> None:
+        """Stop the observer thread if it runs."""
+        if self.observer is not None:
+            try:
+                self.observer.stop()
+                self.observer.join(timeout=5)
+            except Exception as exc:  # a dead observer may fail to stop; it is replaced anyway
+                self.log.debug("observer stop failed", error=str(exc))
+            self.observer = None
+
+    # -- the periodic duty --------------------------------------------------------
+
+    def tick(self, now: float) -> None:
+        """Supervise, take hints, rescan when due, enqueue what settled."""
+        if not self.watch.inbox.is_dir():
+            if not self.inbox_missing:
+                self.inbox_missing = True
+                self.stop_observer()
+                self.log.warning("inbox is missing (share unmounted?); waiting for it to return")
+            return
+        if self.inbox_missing or self.observer is None:
+            if self.inbox_missing:
+                self.log.info("inbox is back; watching again")
+            self.inbox_missing = False
+            self.start_observer()
+            self.next_scan = 0.0
+        elif not self.observer.is_alive():
+            self.log.warning("observer died; restarting it")
+            self.start_observer()
+            self.next_scan = 0.0
+        for name in self.hints.take():
+            self._consider(name, now)
+        if now >= self.next_scan:
+            self.scan(now)
+            self.next_scan = now + self.watch.scan_interval
+        self._settle(now)
+
+    def scan(self, now: float) -> None:
+        """Reconcile: every top-level entry of the inbox not yet queued becomes pending."""
+        try:
+            names = [e.name for e in os.scandir(self.watch.inbox)]
+        except OSError as exc:
+            self.log.warning("cannot list the inbox", error=str(exc))
+            return
+        present = set(names)
+        for gone in [n for n in self.done if n not in present]:
+            del self.done[gone]
+        for name in names:
+            self._consider(name, now)
+
+    def _consider(self, name: str, now: float) -> None:
+        if name in self.pending or is_junk_name(name):
+            return
+        path = self.watch.inbox / name
+        signature = self._signature(path)
+        if signature is None or self.done.get(name) == signature:
+            return
+        self.pending[name] = _Pending(signature=signature, stable_since=now)
+
+    def _signature(self, path: Path) -> Signature | None:
+        """What must stay unchanged for the entry to count as fully written."""
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return None
+        if stat.S_ISDIR(st.st_mode):
+            return self._folder_signature(path)
+        if not is_video_candidate(path, self.watch.inbox, self.extensions):
+            return None
+        return file_signature(path)
+
+    def _folder_signature(self, folder: Path) -> Signature:
+        digest = hashlib.blake2b(digest_size=16)
+        count = 0
+        for root, dirs, files in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if not is_junk_name(d))
+            for name in sorted(files):
+                # Every file counts, junk and temp names too: a copy still writing
+                # `clip.mp4.part` means the folder has not settled.
+                sig = file_signature(Path(root) / name)
+                digest.update(f"{root}/{name}:{sig}".encode("utf-8", "surrogateescape"))
+                count += 1
+        return ("dir", count, digest.hexdigest())
+
+    def _settle(self, now: float) -> None:
+        for name, entry in list(self.pending.items()):
+            path = self.watch.inbox / name
+            signature = self._signature(path)
+            if signature is None:
+                del self.pending[name]
+                continue
+            if signature != entry.signature:
+                entry.signature, entry.stable_since = signature, now
+                continue
+            if now - entry.stable_since < self.watch.settle_seconds:
+                continue
+            del self.pending[name]
+            self._enqueue(path, signature)
+
+    def _enqueue(self, path: Path, signature: Signature) -> None:
+        name = path.name
+        if signature[0] == "dir":
+            files = videos_under(path, self.watch.inbox, self.extensions)
+            if not files:
+                self.done[name] = signature  # nothing to do until the folder changes
+                return
+        else:
+            files = [path]
+        key = f"{self.watch.name}:{name}:{':'.join(str(s) for s in signature)}"
+        job, created = self.store.enqueue(make_job(self.watch, path, files, key))
+        self.done[name] = signature
+        if created:
+            self.enqueued += 1
+            self.wake.set()
+            self.log.info("queued", job_id=job.id, entry=name, files=len(files))
+
+
+class WatchService:
+    """Runs every FolderWatcher's duty from one thread."""
+
+    def __init__(self, config: Config, store: JobStore, wake: threading.Event) -> None:
+        self.store = store
+        self.wake = wake
+        self.watchers: dict[str, FolderWatcher] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.apply(config)
+
+    def apply(self, config: Config) -> None:
+        """Add, drop or replace hot folders to match `config` (used by reload)."""
+        with self._lock:
+            wanted = {w.name: w for w in config.watches}
+            for name in list(self.watchers):
+                if name not in wanted or self.watchers[name].watch != wanted[name]:
+                    self.watchers.pop(name).stop_observer()
+            for name, watch in wanted.items():
+                if name not in self.watchers:
+                    self.watchers[name] = FolderWatcher(
+                        watch, config.extensions, self.store, self.wake
+                    )
+            self.interval = max(0.1, min(1.0, min(w.settle_seconds for w in config.watches) / 4))
+
+    def start(self) -> None:
+        """Start observers, run the first scan, then keep ticking in a thread."""
+        self.tick()
+        self._thread = threading.Thread(target=self._run, name="watchers", daemon=True)
+        self._thread.start()
+
+    def tick(self) -> None:
+        """One round of every watcher's duty."""
+        with self._lock:
+            watchers = list(self.watchers.values())
+        now = time.monotonic()
+        for watcher in watchers:
+            try:
+                watcher.tick(now)
+            except Exception:  # one broken share must not stop the others
+                watcher.log.exception("watcher tick failed")
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.tick()
+
+    def stop(self) -> None:
+        """Stop the thread and every observer."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        with self._lock:
+            for watcher in self.watchers.values():
+                watcher.stop_observer()
+
+    @property
+    def alive(self) -> bool:
+        """True while the watcher thread runs (before start() counts as alive)."""
+        return self._thread is None or self._thread.is_alive()
+
+    @property
+    def pending(self) -> int:
+        """Entries waiting to settle, over all hot folders."""
+        return sum(len(w.pending) for w in self.watchers.values())

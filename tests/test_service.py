@@ -1,0 +1,267 @@
+"""Running as a service: the unit, sd_notify, reload, retention, disk pressure, install."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from daemon.config import load_config
+from daemon.housekeeping import Housekeeper
+from daemon.store import open_store
+from tests.conftest import REPO, ClipFactory, DaemonProcess, Workspace, run_cli, wait_for
+
+UNIT = REPO / "systemd" / "vidvar.service"
+
+
+def analyze(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["systemd-analyze", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def unit_with_exec(tmp_path: Path, executable: Path) -> Path:
+    """The unit as shipped, its ExecStart pointed at an installed vidvar (verify checks it)."""
+    text = UNIT.read_text().replace("/opt/vidvar/bin/vidvar", str(executable))
+    path = tmp_path / "vidvar.service"
+    path.write_text(text)
+    return path
+
+
+def test_unit_passes_verify_and_scores_2_or_lower(tmp_path: Path) -> None:
+    vidvar = Path(shutil.which("vidvar") or REPO / ".venv" / "bin" / "vidvar")
+    unit = unit_with_exec(tmp_path, vidvar)
+    verify = analyze("verify", str(unit))
+    assert verify.returncode == 0, verify.stderr
+    assert "vidvar.service" not in verify.stderr, verify.stderr
+    security = analyze("security", "--offline=true", str(unit))
+    found = re.search(r"Overall exposure level for vidvar\.service: ([0-9.]+)", security.stdout)
+    assert found, security.stdout + security.stderr
+    assert float(found.group(1)) <= 2.0
+    text = UNIT.read_text()
+    for setting in (
+        "Type=notify",
+        "KillMode=mixed",
+        "User=vidvar",
+        "Restart=on-failure",
+        "WatchdogSec=",
+        "ProtectSystem=strict",
+        "CapabilityBoundingSet=\n",
+        "SystemCallFilter=@system-service",
+        "RequiresMountsFor=",
+    ):
+        assert setting in text
+    assert "DynamicUser=" not in text
+
+
+@pytest.fixture
+def notify_socket(tmp_path: Path) -> Iterator[socket.socket]:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(tmp_path / "notify.sock"))
+    sock.settimeout(30)
+    yield sock
+    sock.close()
+
+
+def test_sd_notify_ready_watchdog_stopping_in_order(
+    workspace: Workspace,
+    notify_socket: socket.socket,
+    tmp_path: Path,
+    daemon_factory: Callable[..., DaemonProcess],
+) -> None:
+    env = {"NOTIFY_SOCKET": str(tmp_path / "notify.sock"), "WATCHDOG_USEC": "600000"}
+    daemon = daemon_factory(workspace.config_path, env=env)
+    messages: list[str] = []
+
+    def receive() -> str:
+        text = notify_socket.recv(4096).decode()
+        messages.append(text)
+        return text
+
+    assert receive().startswith("READY=1")
+    assert daemon.saw("ready")  # READY only after recovery and watchers
+    while messages.count("WATCHDOG=1") < 3:
+        receive()
+    daemon.signal(signal.SIGTERM)
+    while not messages[-1].startswith("STOPPING=1"):
+        receive()
+    assert "EXTEND_TIMEOUT_USEC=" in messages[-1]
+    assert daemon.wait(30) == 0
+    kinds = [m.split("=", 1)[0] for m in messages]
+    assert kinds[0] == "READY" and kinds[-1] == "STOPPING"
+    assert set(kinds[1:-1]) == {"WATCHDOG"}
+
+
+def test_sighup_adds_a_hot_folder_and_rejects_a_broken_config(
+    workspace: Workspace, clips: ClipFactory, daemon_factory: Callable[..., DaemonProcess]
+) -> None:
+    daemon = daemon_factory(workspace.config_path)
+    wait_for(lambda: daemon.saw("ready"), what="ready")
+    second = workspace.root / "share2" / "inbox"
+    second.mkdir(parents=True)
+    workspace.data["watch"].append(
+        {
+            "name": "social",
+            "inbox": "share2/inbox",
+            "output": "share2/output",
+            "settle_seconds": 0.3,
+            "variations": 1,
+            "observer": "native",
+        }
+    )
+    workspace.write()
+    daemon.signal(signal.SIGHUP)
+    wait_for(lambda: daemon.saw("config reloaded"), what="the reload")
+    clips.make(second / "new.mp4")
+    wait_for(
+        lambda: list((workspace.root / "share2" / "output").glob("new-*/new_var01.mp4")),
+        timeout=60,
+        what="the new hot folder's output",
+    )
+    good = workspace.config_path.read_text()
+    workspace.config_path.write_text(good.replace("variations: 2", "variations: 0"))
+    daemon.signal(signal.SIGHUP)
+    wait_for(lambda: daemon.saw("reload rejected; keeping the running config"), what="rejection")
+    rejected = [e for e in daemon.events() if e["event"].startswith("reload rejected")]
+    assert "watch[0].variations" in rejected[0]["error"]
+    clips.make(workspace.inbox / "still works.mp4")
+    wait_for(
+        lambda: list(workspace.output.glob("still works-*/still works_var02.mp4")),
+        timeout=60,
+        what="work to continue under the old config",
+    )
+    assert daemon.proc.poll() is None
+
+
+def test_retention_removes_only_what_is_old_and_never_a_running_job(
+    workspace: Workspace, clips: ClipFactory, daemon_factory: Callable[..., DaemonProcess]
+) -> None:
+    daemon = daemon_factory(workspace.config_path)
+    clips.make(workspace.inbox / "old.mp4")
+    wait_for(lambda: (workspace.archive / "old.mp4").exists(), timeout=60, what="archiving")
+    wait_for(
+        lambda: [s for s in workspace.statuses() if s["state"] == "completed"],
+        what="a completed job",
+    )
+    assert daemon.stop() == 0
+    config_data = dict(workspace.data, retention={"job_days": 7, "archive_days": 7})
+    workspace.config_path.write_text(yaml.safe_dump(config_data))
+    config = load_config(workspace.config_path)
+    store = open_store(config.database)
+    try:
+        # A second job, running right now (claimed, folder and status written).
+        running_src = clips.make(workspace.root / "elsewhere" / "running.mp4")
+        assert run_cli("enqueue", str(running_src), config=workspace.config_path).returncode == 0
+        claim = store.claim("busy-worker")
+        assert claim is not None
+        running = store.get_job(claim.job_id)
+        assert running is not None
+        from daemon.status import write_status
+
+        write_status(running, store.files(running.id))
+        keeper = Housekeeper(config, store)
+        assert keeper.purge() == (0, 0)  # nothing is old yet
+        assert keeper.purge(now=time.time() + 8 * 86400) == (1, 1)
+        remaining = [p.name for p in workspace.job_dirs()]
+        assert remaining == [Path(running.job_dir).name]
+        assert not (workspace.archive / "old.mp4").exists()
+    finally:
+        store.close()
+
+
+def test_below_the_free_space_threshold_no_job_starts_and_status_says_why(
+    workspace: Workspace, clips: ClipFactory, daemon_factory: Callable[..., DaemonProcess]
+) -> None:
+    workspace.data["retention"] = {"min_free_gb": 10**9}
+    workspace.write()
+    daemon = daemon_factory(workspace.config_path)
+    clips.make(workspace.inbox / "waits.mp4")
+    wait_for(lambda: daemon.saw("queued"), what="the file to be queued")
+
+    def paused() -> list[dict[str, object]]:
+        data = json.loads(run_cli("status", "--json", config=workspace.config_path).stdout)
+        return [w for w in data["workers"] if w.get("paused")]
+
+    [worker] = wait_for(paused, timeout=30, what="status to show the pause")
+    assert "low disk space" in str(worker["paused"])
+    table = run_cli("status", config=workspace.config_path).stdout
+    assert "paused: low disk space" in table and "free disk:" in table
+    assert (
+        json.loads(run_cli("status", "--json", config=workspace.config_path).stdout)["queue_depth"]
+        == 1
+    )
+    assert not daemon.saw("job started")
+
+
+def test_install_script_installs_into_a_temporary_root_and_the_result_runs(
+    tmp_path: Path, workspace: Workspace
+) -> None:
+    root = tmp_path / "root"
+    env = {**os.environ, "DESTDIR": str(root)}
+    done = subprocess.run(
+        ["bash", str(REPO / "scripts" / "install.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    vidvar = root / "opt" / "vidvar" / "bin" / "vidvar"
+    assert (root / "etc" / "vidvar" / "vidvar.yaml").exists()
+    assert (root / "etc" / "systemd" / "system" / "vidvar.service").exists()
+    version = subprocess.run(
+        [str(vidvar), "--version"], capture_output=True, text=True, check=False
+    )
+    assert version.returncode == 0 and "vidvar" in version.stdout
+    checked = subprocess.run(
+        [str(vidvar), "check-config", "-c", str(workspace.config_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stderr
+    installed_unit = (root / "etc" / "systemd" / "system" / "vidvar.service").read_text()
+    assert "ExecStart=/opt/vidvar/bin/vidvar run -c /etc/vidvar/vidvar.yaml" in installed_unit
+    unit = tmp_path / "vidvar.service"
+    unit.write_text(installed_unit.replace("/opt/vidvar/bin/vidvar", str(vidvar)))
+    assert analyze("verify", str(unit)).returncode == 0
+    # A second install keeps the edited config; uninstall removes the venv and the unit.
+    (root / "etc" / "vidvar" / "vidvar.yaml").write_text("# edited\n")
+    again = subprocess.run(
+        ["bash", str(REPO / "scripts" / "install.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert again.returncode == 0 and "keeping the existing" in again.stderr
+    assert (root / "etc" / "vidvar" / "vidvar.yaml").read_text() == "# edited\n"
+    removed = subprocess.run(
+        ["bash", str(REPO / "scripts" / "install.sh"), "--uninstall"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert removed.returncode == 0
+    assert (
+        not vidvar.exists()
+        and not (root / "etc" / "systemd" / "system" / "vidvar.service").exists()
+    )
+    assert (root / "etc" / "vidvar" / "vidvar.yaml").exists()
