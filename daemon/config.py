@@ -159,7 +159,14 @@ class WorkerConfig:
     stall_seconds: float = 120.0
     lease_seconds: float = 60.0
     fanout: int = 5
+    fanout_megapixels: float = 11.0
     stop_grace_seconds: float = 10.0
+
+    def group_size(self, width: int, height: int) -> int:
+        """Variations encoded from one decode for a frame size: `fanout`, fewer for big
+        frames so that memory stays bounded (5 at 1080p, 1 at 4K by default)."""
+        pixels = max(1, width * height)
+        return max(1, min(self.fanout, int(self.fanout_megapixels * 1e6 // pixels)))
 
     @property
     def heartbeat_seconds(self) -> float:
@@ -375,6 +382,7 @@ def _read_worker(file: Path, data: Any) -> WorkerConfig:
             "stall_seconds",
             "lease_seconds",
             "fanout",
+            "fanout_megapixels",
             "stop_grace_seconds",
         },
     )
@@ -384,6 +392,7 @@ def _read_worker(file: Path, data: Any) -> WorkerConfig:
         stall_seconds=r.number("stall_seconds", 120.0, above=0),
         lease_seconds=r.number("lease_seconds", 60.0, minimum=5),
         fanout=r.integer("fanout", 5, minimum=1, maximum=16),
+        fanout_megapixels=r.number("fanout_megapixels", 11.0, above=0),
         stop_grace_seconds=r.number("stop_grace_seconds", 10.0, minimum=0),
     )
 

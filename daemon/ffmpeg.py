@@ -360,8 +360,9 @@ def encode_args(
                 "-bufsize",
                 encoder.bufsize or encoder.max_bitrate,
             ]
-        if encoder.threads:
-            args += ["-threads", str(encoder.threads)]
+        threads = encoder.threads or _fanout_threads(n)
+        if threads:
+            args += ["-threads", str(threads)]
         if with_audio:
             args += ["-c:a", "aac", "-b:a", encoder.audio_bitrate]
         # Strip source metadata, chapters and encoder version tags (x264's SEI too).
@@ -385,6 +386,18 @@ def encode_args(
             input_url(out.path),
         ]
     return args
+
+
+def _fanout_threads(outputs: int) -> int:
+    """x264 threads per encoder when several share one process (0: x264's own choice).
+
+    x264's default (1.5 x cores each) oversubscribes a small box five times over;
+    two each kept all cores busy for 3-4% less CPU in measurements on 2 cores.
+    """
+    if outputs <= 1:
+        return 0
+    cores = os.cpu_count() or 2
+    return max(2, -(-cores * 3 // (2 * outputs)))
 
 
 def sample_clip_args(
@@ -530,12 +543,15 @@ def run_ffmpeg(
     for `stall_seconds` kills it and raises StalledError; a non-zero exit raises
     FfmpegError with the tail of stderr.
     """
+    # Its own process group (killable as a whole, deaf to the terminal's Ctrl-C) but not
+    # its own session: a new session gets its own scheduler autogroup, which cost 25%
+    # wall time for a 5-output 720p encode on a 2-core box (33 s vs 42 s).
     proc = subprocess.Popen(
         list(args),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        start_new_session=True,
+        process_group=0,
     )
     _RUNNING.add(proc.pid)
     progress = _ProgressReader(proc.stdout)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -197,7 +198,7 @@ class Processor:
     ) -> None:
         job_dir = Path(job.job_dir)
         encoder = self.config.encoders.get(job.encoder) or self.config.encoders["default"]
-        fanout = self.config.worker.fanout
+        fanout = self.config.worker.group_size(info.width, info.height)
         total = len(plan)
         last_written = [-PROGRESS_STEP]
         done = 0
@@ -232,7 +233,7 @@ class Processor:
                 ff.encode_args(record.source_path, info, specs, encoder),
                 expected_seconds=info.duration / slowest,
                 on_progress=on_progress,
-                on_start=lambda pid, t: self.store.set_ffmpeg(claim, record.id, pid, t),
+                on_start=functools.partial(self._ffmpeg_started, claim, record, len(group)),
                 on_tick=lambda: self._tick(claim),
                 cancel=self.stop.event,
                 stall_seconds=self.config.worker.stall_seconds,
@@ -259,6 +260,14 @@ class Processor:
                 )
             done += len(group)
         self._write_status(claim.job_id)
+
+    def _ffmpeg_started(
+        self, claim: Claim, record: FileRecord, outputs: int, pid: int, started: float | None
+    ) -> None:
+        self.store.set_ffmpeg(claim, record.id, pid, started)
+        get_logger(job_id=claim.job_id, file_id=record.id, file=record.name).info(
+            "ffmpeg started", pid=pid, outputs=outputs
+        )
 
     def _job_progress(self, job_id: str, file_id: int, file_pct: int, file_count: int) -> int:
         total = 0

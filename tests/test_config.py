@@ -152,3 +152,14 @@ def test_example_config_is_valid(tmp_path: Path) -> None:
     assert config.watches[0].inbox == tmp_path / "var" / "inbox"
     assert {"default", "subtle"} <= set(config.profiles)
     assert config.encoders["adplatform"].max_bitrate == "2500k"
+
+
+def test_fanout_shrinks_for_big_frames_to_bound_memory() -> None:
+    from daemon.config import WorkerConfig
+
+    worker = WorkerConfig()
+    assert worker.group_size(1280, 720) == 5
+    assert worker.group_size(1920, 1080) == 5
+    assert worker.group_size(2560, 1440) == 2
+    assert worker.group_size(3840, 2160) == 1
+    assert WorkerConfig(fanout=3).group_size(640, 360) == 3

@@ -1,0 +1,42 @@
+"""Benchmarks (not tests): throughput against the naive loop, latency, and scale.
+
+    python -m bench throughput [--rounds N] [--variations N] [--clips 720p,1080p,hevc10]
+    python -m bench scale [--files N] [--jobs N]
+
+Every figure comes from runs made side by side in this one invocation, so ratios
+compare like with like on whatever machine runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bench import scale, throughput
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="what", required=True)
+    t = sub.add_parser("throughput", help="naive loop vs bare fan-out vs the daemon end to end")
+    t.add_argument("--rounds", type=int, default=1, help="alternating rounds per clip (default 1)")
+    t.add_argument("--variations", type=int, default=5)
+    t.add_argument(
+        "--clips",
+        default="720p,1080p,hevc10",
+        help=f"comma-separated, from {', '.join(throughput.CLIPS)}",
+    )
+    s = sub.add_parser("scale", help="10,000 files dropped at once; status on 100,000 jobs")
+    s.add_argument("--files", type=int, default=10_000)
+    s.add_argument("--jobs", type=int, default=100_000)
+    args = parser.parse_args(argv)
+    if args.what == "throughput":
+        return throughput.run(args.clips.split(","), args.rounds, args.variations)
+    return scale.run(args.files, args.jobs)
+
+
+sys.exit(main())

@@ -1,0 +1,248 @@
+"""(a) the naive loop, one ffmpeg per variation; (b) the bare fan-out commands the daemon
+issues; (c) the daemon end to end, from drop to all outputs verified. Alternating runs."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import resource
+import shutil
+import subprocess
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+from bench.common import (
+    Daemon,
+    children_of,
+    cpu_seconds_with_children,
+    median,
+    peak_rss_mb,
+    update_config,
+    workspace,
+)
+from daemon import effects
+from daemon import ffmpeg as ff
+from daemon.config import EncoderProfile, WorkerConfig, default_effects_profile
+
+CLIPS: dict[str, list[str]] = {
+    "720p": [
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=1280x720:rate=30:duration=10",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=duration=10",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "fast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+    ],
+    "1080p": [
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=1920x1080:rate=30:duration=6",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=duration=6",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "fast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+    ],
+    "hevc10": [
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=1920x1080:rate=30:duration=6",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=duration=6",
+        "-c:v",
+        "libx265",
+        "-preset",
+        "fast",
+        "-pix_fmt",
+        "yuv420p10le",
+        "-c:a",
+        "aac",
+    ],
+}
+ENCODER = EncoderProfile(name="default")  # the daemon's default profile, for all three
+
+
+def make_clip(name: str, folder: Path) -> Path:
+    path = folder / f"{name}.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-nostdin", *CLIPS[name], str(path)], check=True)
+    return path
+
+
+def _children_cpu() -> tuple[float, int]:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+
+
+def _plan(source: Path, count: int) -> tuple[ff.MediaInfo, list[effects.Variation]]:
+    info = ff.probe(source)
+    return info, effects.plan_variations(
+        default_effects_profile(), count, effects.file_seed("bench", source.name)
+    )
+
+
+def _specs(info: ff.MediaInfo, group: list[effects.Variation], out: Path) -> list[ff.OutputSpec]:
+    return [
+        ff.OutputSpec(
+            path=out / f"v{v.index}.mp4",
+            video_graph=lambda a, b, p=v.params: effects.video_graph(
+                p, info.aspect, a, b, ENCODER.fps
+            ),
+            audio_chain=effects.audio_chain(v.params) if info.has_audio else None,
+        )
+        for v in group
+    ]
+
+
+def run_commands(source: Path, count: int, group_size: int, out: Path) -> tuple[float, float]:
+    """CPU and wall seconds of the encodes in groups of `group_size` (1: the naive loop)."""
+    info, plan = _plan(source, count)
+    out.mkdir(parents=True, exist_ok=True)
+    cpu0, _ = _children_cpu()
+    start = time.monotonic()
+    for first in range(0, count, group_size):
+        group = plan[first : first + group_size]
+        subprocess.run(
+            ff.encode_args(source, info, _specs(info, group, out), ENCODER),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    wall = time.monotonic() - start
+    cpu1, _ = _children_cpu()
+    shutil.rmtree(out)
+    return cpu1 - cpu0, wall
+
+
+def run_daemon(source: Path, count: int) -> dict[str, float]:
+    """Drop the clip into a running daemon's inbox; measure until status.json says completed."""
+    root, config = workspace(variations=count, on_success="keep")
+    update_config(config, worker={"fanout": WorkerConfig().fanout})
+    daemon = Daemon(config)
+    try:
+        staged = root / "staging" / source.name
+        shutil.copyfile(source, staged)
+        ffmpeg_peak = [0.0]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                for child in children_of(daemon.proc.pid):
+                    with contextlib.suppress(OSError):
+                        ffmpeg_peak[0] = max(ffmpeg_peak[0], peak_rss_mb(child))
+                time.sleep(0.1)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        cpu0 = cpu_seconds_with_children(daemon.proc.pid)
+        start = time.monotonic()
+        staged.rename(root / "share" / "inbox" / source.name)  # the drop
+        while True:
+            statuses = list((root / "share" / "output").glob("*/status.json"))
+            if statuses:
+                try:
+                    state = json.loads(statuses[0].read_text())["state"]
+                except (OSError, ValueError):
+                    state = ""
+                if state in ("completed", "failed"):
+                    break
+            time.sleep(0.02)
+        wall = time.monotonic() - start
+        cpu = cpu_seconds_with_children(daemon.proc.pid) - cpu0
+        done.set()
+        sampler.join()
+        if state != "completed":
+            raise RuntimeError(f"the daemon failed the job: {statuses[0].read_text()}")
+        events = daemon.events()
+        queued = _ts(next(e for e in events if e.get("event") == "queued"))
+        started = _ts(next(e for e in events if e.get("event") == "ffmpeg started"))
+        return {
+            "cpu": cpu,
+            "wall": wall,
+            "latency": started - queued,
+            "daemon_rss": peak_rss_mb(daemon.proc.pid),
+            "ffmpeg_rss": ffmpeg_peak[0],
+        }
+    finally:
+        daemon.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _ts(event: dict[str, str]) -> float:
+    return datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00")).timestamp()
+
+
+def run(clips: list[str], rounds: int, count: int) -> int:
+    work = Path(workspace()[0])
+    fanout = WorkerConfig().fanout
+    print(
+        f"vidvar throughput: {count} variations per clip, fanout {fanout}, encoder "
+        f"{ENCODER.preset} crf {ENCODER.crf}, {rounds} round(s), modes alternate a, b, c"
+    )
+    print(
+        f"{'clip':<8} {'mode':<16} {'CPU s':>8} {'wall s':>8} {'CPU/out-s':>10} {'wall/out-s':>10}"
+    )
+    for name in clips:
+        source = make_clip(name, work)
+        seconds = ff.probe(source).duration * count
+        results: dict[str, list[float]] = {
+            k: []
+            for k in (
+                "a_cpu",
+                "a_wall",
+                "b_cpu",
+                "b_wall",
+                "c_cpu",
+                "c_wall",
+                "latency",
+                "daemon_rss",
+                "ffmpeg_rss",
+            )
+        }
+        for _ in range(rounds):
+            cpu, wall = run_commands(source, count, 1, work / "a")
+            results["a_cpu"].append(cpu)
+            results["a_wall"].append(wall)
+            cpu, wall = run_commands(source, count, fanout, work / "b")
+            results["b_cpu"].append(cpu)
+            results["b_wall"].append(wall)
+            measured = run_daemon(source, count)
+            for key, value in measured.items():
+                results["c_" + key if key in ("cpu", "wall") else key].append(value)
+        for mode, label in (("a", "a naive loop"), ("b", "b bare fan-out"), ("c", "c daemon")):
+            cpu, wall = median(results[f"{mode}_cpu"]), median(results[f"{mode}_wall"])
+            print(
+                f"{name:<8} {label:<16} {cpu:>8.1f} {wall:>8.1f} {cpu / seconds:>10.2f} "
+                f"{wall / seconds:>10.2f}"
+            )
+        c_a = median(results["c_cpu"]) / median(results["a_cpu"])
+        c_b = median(results["c_wall"]) / median(results["b_wall"])
+        print(
+            f"{name:<8} ratios: CPU c/a {c_a:.2f} (goal <= 0.80), wall c/b {c_b:.3f} "
+            f"(goal <= 1.03); latency settle->ffmpeg {median(results['latency']):.3f} s "
+            f"(goal < 0.5); peak RSS daemon {median(results['daemon_rss']):.0f} MB, "
+            f"ffmpeg {median(results['ffmpeg_rss']):.0f} MB"
+        )
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
