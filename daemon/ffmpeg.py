@@ -641,3 +641,113 @@ def verify_output(path: Path, *, expect_audio: bool, expected_seconds: float) ->
     if problems:
         raise FfmpegError("the output failed verification: " + "; ".join(problems))
     return info
+
+
+# --- small frames and preview sheets -------------------------------------------------
+
+
+def gray_frames_args(path: str | Path, times: Sequence[float], size: int) -> list[str]:
+    """One process: a `size`x`size` grayscale frame at each time, stacked, as raw bytes."""
+    args = [FFMPEG, "-hide_banner", "-nostdin", "-v", "error"]
+    for t in times:
+        args += ["-ss", f"{max(0.0, t):.3f}", "-i", input_url(path)]
+    chains = [
+        f"[{i}:v:0]scale={size}:{size}:flags=area,format=gray,setsar=1[g{i}]"
+        for i in range(len(times))
+    ]
+    stack = "".join(f"[g{i}]" for i in range(len(times)))
+    graph = ";".join(chains) + (
+        f";{stack}vstack=inputs={len(times)}[out]" if len(times) > 1 else ""
+    )
+    out_label = "[out]" if len(times) > 1 else "[g0]"
+    return [
+        *args,
+        "-filter_complex",
+        graph,
+        "-map",
+        out_label,
+        "-frames:v",
+        "1",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "gray",
+        "pipe:1",
+    ]
+
+
+def gray_frames(path: str | Path, times: Sequence[float], size: int = 64) -> list[bytes]:
+    """Grayscale frames of `path` at `times` (seconds), each `size`*`size` bytes."""
+    done = _run_capture(gray_frames_args(path, times, size), timeout=120)
+    frame = size * size
+    if done.returncode != 0 or len(done.stdout) != frame * len(times):
+        raise FfmpegError(
+            "could not read sample frames", done.stderr.decode("utf-8", "replace")[-500:]
+        )
+    return [done.stdout[i * frame : (i + 1) * frame] for i in range(len(times))]
+
+
+@dataclass(frozen=True)
+class PreviewCell:
+    """One thumbnail of a preview sheet: a frame of `path` at `time`, with a label."""
+
+    path: Path
+    time: float
+    label: str
+
+
+def _drawtext_escape(text: str) -> str:
+    # Inside a quoted filter argument only \ and ' need escaping; expansion is off.
+    return text.replace("\\", "\\\\").replace("'", "\\'").replace(":", "\\:")
+
+
+def preview_args(
+    cells: Sequence[PreviewCell], columns: int, out: Path, cell_size: tuple[int, int] = (256, 144)
+) -> list[str]:
+    """A labelled grid of thumbnails (xstack), written as one JPEG."""
+    width, height = cell_size
+    args = [FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-y"]
+    for cell in cells:
+        args += ["-ss", f"{max(0.0, cell.time):.3f}", "-i", input_url(cell.path)]
+    chains = []
+    for i, cell in enumerate(cells):
+        chains.append(
+            f"[{i}:v:0]scale={width}:{height}:force_original_aspect_ratio=decrease,"
+            f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p,"
+            f"drawtext=text='{_drawtext_escape(cell.label)}':expansion=none:x=6:y=h-th-6:"
+            "fontsize=13:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=3"
+            f"[c{i}]"
+        )
+    rows = -(-len(cells) // columns)
+    stack = "".join(f"[c{i}]" for i in range(len(cells)))
+    graph = ";".join(chains) + (
+        f";{stack}xstack=inputs={len(cells)}:grid={columns}x{rows}:fill=black[sheet]"
+        if len(cells) > 1
+        else ""
+    )
+    label = "[sheet]" if len(cells) > 1 else "[c0]"
+    return [
+        *args,
+        "-filter_complex",
+        graph,
+        "-map",
+        label,
+        "-frames:v",
+        "1",
+        "-q:v",
+        "5",
+        "-f",
+        "image2",
+        "-c:v",
+        "mjpeg",
+        input_url(out),
+    ]
+
+
+def make_preview(cells: Sequence[PreviewCell], columns: int, out: Path) -> None:
+    """Render the preview sheet to `out`; FfmpegError when ffmpeg cannot."""
+    done = _run_capture(preview_args(cells, columns, out), timeout=300)
+    if done.returncode != 0:
+        raise FfmpegError(
+            "could not render the preview sheet", done.stderr.decode("utf-8", "replace")[-500:]
+        )
