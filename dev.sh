@@ -78,8 +78,9 @@ case "$cmd" in
         say "mypy"
         "$VENV/bin/mypy" daemon
         say "pytest"
-        # pytest exits 5 when it collected nothing: that fails the run too.
-        exec "$VENV/bin/pytest" -q "$@"
+        # pytest exits 5 when it collected nothing: that fails the run too. A private
+        # basetemp keeps two runs on one machine from pruning each other's folders.
+        exec "$VENV/bin/pytest" -q --basetemp "$(mktemp -d /tmp/vidvar-tests.XXXXXX)" "$@"
         ;;
     sample)
         need_python; need_ffmpeg; need_venv ""

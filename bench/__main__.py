@@ -2,6 +2,7 @@
 
     python -m bench throughput [--rounds N] [--variations N] [--clips 720p,1080p,hevc10]
     python -m bench scale [--files N] [--jobs N]
+    python -m bench distances
 
 Every figure comes from runs made side by side in this one invocation, so ratios
 compare like with like on whatever machine runs it.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import scale, throughput
+from bench import distances, scale, throughput
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("scale", help="10,000 files dropped at once; status on 100,000 jobs")
     s.add_argument("--files", type=int, default=10_000)
     s.add_argument("--jobs", type=int, default=100_000)
+    sub.add_parser("distances", help="figures of the default profile; CPU of measuring")
     args = parser.parse_args(argv)
+    if args.what == "distances":
+        return distances.run()
     if args.what == "throughput":
         return throughput.run(args.clips.split(","), args.rounds, args.variations)
     return scale.run(args.files, args.jobs)

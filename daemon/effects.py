@@ -177,12 +177,19 @@ def _window(params: dict[str, Any], aspect: float) -> str | None:
 
 
 def video_graph(
-    params: dict[str, Any], aspect: float, src: str, dst: str, fps: float | None = None
+    params: dict[str, Any],
+    aspect: float,
+    src: str,
+    dst: str,
+    fps: float | None = None,
+    tap: tuple[str, str] | None = None,
 ) -> str:
     """The per-variation video filter graph from label `src` to label `dst`.
 
     The input is already even-sized, square-pixel yuv420p, and every filter here
-    keeps its size, so the output has the source's display size.
+    keeps its size, so the output has the source's display size. `tap` = (chain,
+    label) branches the finished picture off before retiming, so that samples are
+    taken at the source's moments.
     """
     filters: list[str] = []
     if params.get("mirror"):
@@ -203,13 +210,22 @@ def video_graph(
         filters.append(
             f"noise=alls={int(params['grain'])}:allf=t:all_seed={int(params['grain_seed'])}"
         )
+    head = ""
+    if tap:
+        chain, label = tap
+        filters.append(f"split=2[{dst}e][{dst}t];[{dst}t]{chain}[{label}]")
+        head = f"[{dst}e]"
+        graph = f"[{src}]{','.join(filters)};"
+        filters = []
+    else:
+        graph = f"[{src}]"
     speed = float(params.get("speed", 1.0))
     if speed != 1.0:
         filters.append(f"setpts=PTS/{_f(speed)}")
     if fps:
         filters.append(f"fps={_f(fps)}")
     filters.append("setsar=1,format=yuv420p")
-    return f"[{src}]{','.join(filters)}[{dst}]"
+    return f"{graph}{head}{','.join(filters)}[{dst}]"
 
 
 def audio_chain(params: dict[str, Any]) -> str:

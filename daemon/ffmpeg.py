@@ -299,25 +299,67 @@ class OutputSpec:
     """One encoded output of a fan-out run."""
 
     path: Path  # the temporary file ffmpeg writes
-    video_graph: Callable[[str, str], str]  # (input label, output label) → graph
+    video_graph: Callable[..., str]  # (input label, output label[, tap]) → graph
     audio_chain: str | None  # None: the source has no audio
+    sample_path: Path | None = None  # raw gray sample frames of this output, when measured
+
+
+@dataclass(frozen=True)
+class Samples:
+    """Small gray frames taken during the encode, at the same source moments for all."""
+
+    times: tuple[float, ...]
+    source_path: Path  # raw frames of the source itself
+    size: int = 64
+
+    def chain(self) -> str:
+        """The first frame at or after each moment, scaled down and gray."""
+        terms = "+".join(
+            f"gte(t\\,{t:.3f})*not(gte(prev_selected_t\\,{t:.3f}))" for t in self.times
+        )
+        return f"select='{terms}',scale={self.size}:{self.size}:flags=area,format=gray"
+
+
+def read_samples(path: Path, count: int, size: int = 64) -> list[bytes]:
+    """Frames written by a Samples tap; a moment past the end repeats the last frame."""
+    data = path.read_bytes()
+    frame = size * size
+    frames = [data[i * frame : (i + 1) * frame] for i in range(len(data) // frame)]
+    if not frames:
+        raise FfmpegError("no sample frames were written")
+    return (frames + [frames[-1]] * count)[:count]
 
 
 def encode_args(
-    source: str | Path, info: MediaInfo, outputs: Sequence[OutputSpec], encoder: EncoderProfile
+    source: str | Path,
+    info: MediaInfo,
+    outputs: Sequence[OutputSpec],
+    encoder: EncoderProfile,
+    samples: Samples | None = None,
 ) -> list[str]:
     """One decode, `split` into one filter chain and one encoder per output.
 
     Work common to every output (square pixels, even size, 8-bit 4:2:0) runs once
-    before the split.
+    before the split. With `samples`, a few small gray frames of the source and of
+    each output (those with a sample_path) are written on the way, so measuring
+    them needs no second decode.
     """
     n = len(outputs)
     common = []
     if not info.square_pixels:
         common.append("scale=w='trunc(iw*sar/2)*2':h=ih")
     common.append("scale=w='trunc(iw/2)*2':h='trunc(ih/2)*2',setsar=1,format=yuv420p")
-    graph = [f"[0:v:0]{','.join(common)},split={n}" + "".join(f"[s{i}]" for i in range(n))]
-    graph += [out.video_graph(f"s{i}", f"v{i}") for i, out in enumerate(outputs)]
+    branches = n + (1 if samples else 0)
+    graph = [
+        f"[0:v:0]{','.join(common)},split={branches}" + "".join(f"[s{i}]" for i in range(branches))
+    ]
+    for i, out in enumerate(outputs):
+        if samples and out.sample_path:
+            graph.append(out.video_graph(f"s{i}", f"v{i}", tap=(samples.chain(), f"m{i}")))
+        else:
+            graph.append(out.video_graph(f"s{i}", f"v{i}"))
+    if samples:
+        graph.append(f"[s{n}]{samples.chain()}[msrc]")
     with_audio = info.has_audio and all(o.audio_chain for o in outputs)
     if with_audio:
         graph.append(f"[0:a:0]asplit={n}" + "".join(f"[t{i}]" for i in range(n)))
@@ -385,6 +427,12 @@ def encode_args(
             "mp4",
             input_url(out.path),
         ]
+    if samples:
+        raw = ["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray"]
+        for i, out in enumerate(outputs):
+            if out.sample_path:
+                args += ["-map", f"[m{i}]", *raw, input_url(out.sample_path)]
+        args += ["-map", "[msrc]", *raw, input_url(samples.source_path)]
     return args
 
 
@@ -644,47 +692,6 @@ def verify_output(path: Path, *, expect_audio: bool, expected_seconds: float) ->
 
 
 # --- small frames and preview sheets -------------------------------------------------
-
-
-def gray_frames_args(path: str | Path, times: Sequence[float], size: int) -> list[str]:
-    """One process: a `size`x`size` grayscale frame at each time, stacked, as raw bytes."""
-    args = [FFMPEG, "-hide_banner", "-nostdin", "-v", "error"]
-    for t in times:
-        args += ["-ss", f"{max(0.0, t):.3f}", "-i", input_url(path)]
-    chains = [
-        f"[{i}:v:0]scale={size}:{size}:flags=area,format=gray,setsar=1[g{i}]"
-        for i in range(len(times))
-    ]
-    stack = "".join(f"[g{i}]" for i in range(len(times)))
-    graph = ";".join(chains) + (
-        f";{stack}vstack=inputs={len(times)}[out]" if len(times) > 1 else ""
-    )
-    out_label = "[out]" if len(times) > 1 else "[g0]"
-    return [
-        *args,
-        "-filter_complex",
-        graph,
-        "-map",
-        out_label,
-        "-frames:v",
-        "1",
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "gray",
-        "pipe:1",
-    ]
-
-
-def gray_frames(path: str | Path, times: Sequence[float], size: int = 64) -> list[bytes]:
-    """Grayscale frames of `path` at `times` (seconds), each `size`*`size` bytes."""
-    done = _run_capture(gray_frames_args(path, times, size), timeout=120)
-    frame = size * size
-    if done.returncode != 0 or len(done.stdout) != frame * len(times):
-        raise FfmpegError(
-            "could not read sample frames", done.stderr.decode("utf-8", "replace")[-500:]
-        )
-    return [done.stdout[i * frame : (i + 1) * frame] for i in range(len(times))]
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Measured distinctness: how far each variation is from the source and from its siblings.
 
-Figures come from a few small grayscale frames per video (64x64, sampled at the
-same moments of the source timeline), not a full decode: a 64-bit DCT perceptual
+Figures come from a few small grayscale frames per video (64x64, taken at the
+same moments of the source timeline by the encode itself: the frames handed to
+the encoder, so measuring costs no second decode): a 64-bit DCT perceptual
 hash (pHash, compared by Hamming distance, 0 = same picture, ~32 = unrelated) and
 SSIM against the source frame (1 = identical).
 """
@@ -61,8 +62,8 @@ def hamming(a: int, b: int) -> int:
     return (a ^ b).bit_count()
 
 
-def ssim(a: bytes, b: bytes, size: int = FRAME, window: int = 8, step: int = 4) -> float:
-    """Mean SSIM over sliding windows of two grayscale frames."""
+def ssim(a: bytes, b: bytes, size: int = FRAME, window: int = 8, step: int = 8) -> float:
+    """Mean SSIM over 8x8 windows of two grayscale frames."""
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
     n = window * window
     total, count = 0.0, 0
@@ -94,9 +95,9 @@ def sample_times(duration: float, count: int) -> list[float]:
     return [duration * (k + 0.5) / count for k in range(count)]
 
 
-def sample(path: Path, times: Sequence[float]) -> Sampled:
-    """Grab and hash the frames of `path` at `times`."""
-    frames = ff.gray_frames(path, times, FRAME)
+def load(path: Path, count: int) -> Sampled:
+    """Read and hash `count` sample frames written during the encode (ffmpeg.Samples)."""
+    frames = ff.read_samples(path, count, FRAME)
     return Sampled(frames=frames, hashes=[phash(f) for f in frames])
 
 

@@ -12,7 +12,7 @@ from daemon.config import default_effects_profile
 from daemon.log import get_logger
 
 if TYPE_CHECKING:
-    from daemon.processor import Processor
+    from daemon.processor import Processor, Rendered
     from daemon.store import Claim, FileRecord, Job
 
 
@@ -35,11 +35,11 @@ class Measurement:
         self.stem = stem
         self.info = info
         self.config = processor.config.distinctness
-        self.times = fig.sample_times(info.duration, self.config.frames)
         self.log = get_logger(job_id=job.id, file_id=record.id, file=record.name)
 
-    def _sample(self, path: Path, speed: float = 1.0) -> fig.Sampled:
-        return fig.sample(path, [t / speed for t in self.times])
+    def _load(self, path: Path | None) -> fig.Sampled:
+        assert path is not None
+        return fig.load(path, self.config.frames)
 
     def _figures(
         self, plan: list[effects.Variation], samples: dict[int, fig.Sampled], source: fig.Sampled
@@ -78,15 +78,16 @@ class Measurement:
         return bad
 
     def enforce(
-        self, plan: list[effects.Variation], temps: dict[int, Path]
+        self, plan: list[effects.Variation], rendered: Rendered
     ) -> tuple[list[effects.Variation], dict[int, dict[str, Any]], dict[str, Any], str | None]:
         """Measure; re-plan what is out of bounds up to `replans` times.
 
         Returns the final plan, figures per variation, the file summary and a warning
         (None when every variation is within bounds).
         """
-        source = self._sample(Path(self.record.source_path))
-        samples = {v.index: self._sample(temps[v.index], v.speed) for v in plan}
+        assert rendered.samples is not None
+        source = self._load(rendered.samples.source_path)
+        samples = {v.index: self._load(rendered.outputs[v.index].sample_path) for v in plan}
         profile = self.processor.config.profiles.get(self.job.profile) or default_effects_profile()
         replans = 0
         while True:
@@ -111,13 +112,12 @@ class Measurement:
             self.log.info(
                 "re-planning variations out of bounds", reasons=list(bad.values()), attempt=replans
             )
-            temps.update(
-                self.processor._render(
-                    self.claim, self.job, self.record, self.stem, self.info, fresh
-                )
+            again = self.processor._render(
+                self.claim, self.job, self.record, self.stem, self.info, fresh
             )
+            rendered.outputs.update(again.outputs)
             for v in fresh:
-                samples[v.index] = self._sample(temps[v.index], v.speed)
+                samples[v.index] = self._load(again.outputs[v.index].sample_path)
             by_index = {v.index: v for v in fresh}
             plan = [by_index.get(v.index, v) for v in plan]
         summary = fig.file_summary(list(figures.values()))

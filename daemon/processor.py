@@ -7,7 +7,7 @@ import functools
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from daemon import effects
 from daemon import ffmpeg as ff
 from daemon.config import Config, WatchConfig, default_effects_profile
 from daemon.disposition import dispose_failure, dispose_success
+from daemon.figures import sample_times
 from daemon.fsutil import TEMP_SUFFIX, remove_empty_dirs, remove_quietly
 from daemon.log import get_logger
 from daemon.measure import Measurement
@@ -24,6 +25,14 @@ from daemon.store import Claim, FileRecord, Job, JobStore, LostClaim, OutputReco
 
 PROGRESS_STEP = 2  # write progress only when it moved this many points
 CANCEL_CHECK_EVERY = 1.0
+
+
+@dataclass
+class Rendered:
+    """Verified temporary outputs by variation index, and where sample frames went."""
+
+    samples: ff.Samples | None
+    outputs: dict[int, ff.OutputSpec] = field(default_factory=dict)
 
 
 class Interrupted(Exception):
@@ -72,12 +81,22 @@ def output_name(stem: str, variation: int) -> str:
     return f"{stem}_var{variation:02d}.mp4"
 
 
+def _frames_path(job_dir: Path, stem: str, variation: int) -> Path:
+    return job_dir / f"{output_name(stem, variation)}.frames{TEMP_SUFFIX}"
+
+
+def _source_frames_path(job_dir: Path, stem: str) -> Path:
+    return (job_dir / stem).parent / f".{Path(stem).name}.source.frames{TEMP_SUFFIX}"
+
+
 def remove_file_outputs(job_dir: Path, stem: str, variations: int) -> None:
     """Remove every output (final or temporary) a file may have left: all-or-nothing."""
     for index in range(1, variations + 1):
         final = job_dir / output_name(stem, index)
         remove_quietly(final)
         remove_quietly(final.with_name(final.name + TEMP_SUFFIX))
+        remove_quietly(_frames_path(job_dir, stem, index))
+    remove_quietly(_source_frames_path(job_dir, stem))
 
 
 def remove_temp_files(job_dir: Path) -> int:
@@ -216,16 +235,19 @@ class Processor:
                 self.store.set_progress(claim, record.id, file_pct, job_pct)
                 self._write_status(claim.job_id)
 
-        temps = self._render(claim, job, record, stem, info, plan, on_progress)
+        rendered = self._render(claim, job, record, stem, info, plan, on_progress)
         summary: dict[str, Any] | None = None
         warning: str | None = None
         per_output: dict[int, dict[str, Any]] = {}
         if self.config.distinctness.enabled:
             measured = Measurement(self, claim, job, record, stem, info)
-            plan, per_output, summary, warning = measured.enforce(plan, temps)
+            plan, per_output, summary, warning = measured.enforce(plan, rendered)
         for variation in plan:
             final = job_dir / output_name(stem, variation.index)
-            temps[variation.index].replace(final)  # the final name appears only when verified
+            rendered.outputs[variation.index].path.replace(final)  # verified: final name
+            frames = rendered.outputs[variation.index].sample_path
+            if frames is not None:
+                remove_quietly(frames)
             self.store.add_output(
                 claim,
                 record.id,
@@ -238,6 +260,8 @@ class Processor:
                     figures=per_output.get(variation.index),
                 ),
             )
+        if rendered.samples is not None:
+            remove_quietly(rendered.samples.source_path)
         return summary, warning
 
     def _render(
@@ -249,12 +273,22 @@ class Processor:
         info: ff.MediaInfo,
         plan: list[effects.Variation],
         on_progress: Callable[[float], None] | None = None,
-    ) -> dict[int, Path]:
-        """Encode `plan` in fan-out groups to verified temporary files, by variation index."""
+    ) -> Rendered:
+        """Encode `plan` in fan-out groups to verified temporary files (with sample frames
+        when distinctness is measured)."""
         job_dir = Path(job.job_dir)
         encoder = self.config.encoders.get(job.encoder) or self.config.encoders["default"]
         fanout = self.config.worker.group_size(info.width, info.height)
-        temps: dict[int, Path] = {}
+        measuring = self.config.distinctness.enabled
+        samples = (
+            ff.Samples(
+                times=tuple(sample_times(info.duration, self.config.distinctness.frames)),
+                source_path=_source_frames_path(job_dir, stem),
+            )
+            if measuring
+            else None
+        )
+        rendered = Rendered(samples=samples)
         for start in range(0, len(plan), fanout):
             group = plan[start : start + fanout]
             specs = []
@@ -266,6 +300,7 @@ class Processor:
                         path=temp,
                         video_graph=_video_graph(v.params, info.aspect, encoder.fps),
                         audio_chain=effects.audio_chain(v.params) if info.has_audio else None,
+                        sample_path=_frames_path(job_dir, stem, v.index) if measuring else None,
                     )
                 )
             progress = (
@@ -274,7 +309,7 @@ class Processor:
                 else None
             )
             ff.run_ffmpeg(
-                ff.encode_args(record.source_path, info, specs, encoder),
+                ff.encode_args(record.source_path, info, specs, encoder, samples),
                 expected_seconds=info.duration / min(v.speed for v in group),
                 on_progress=progress,
                 on_start=functools.partial(self._ffmpeg_started, claim, record, len(group)),
@@ -290,8 +325,8 @@ class Processor:
                     expect_audio=info.has_audio,
                     expected_seconds=info.duration / variation.speed,
                 )
-                temps[variation.index] = spec.path
-        return temps
+                rendered.outputs[variation.index] = spec
+        return rendered
 
     def _ffmpeg_started(
         self, claim: Claim, record: FileRecord, outputs: int, pid: int, started: float | None
@@ -392,7 +427,7 @@ def _group_progress(report: Callable[[float], None], done: int, size: int, perce
 
 
 def _video_graph(params: dict[str, Any], aspect: float, fps: float | None) -> Any:
-    return lambda src, dst: effects.video_graph(params, aspect, src, dst, fps)
+    return functools.partial(effects.video_graph, params, aspect, fps=fps)
 
 
 def _watch_or_none(config: Config, name: str) -> WatchConfig | None:

@@ -95,7 +95,11 @@ def test_a_killed_worker_s_job_is_reclaimed_after_the_lease(
     assert job["attempts"] == 1
     assert len(pg_rows(url, "SELECT * FROM outputs")) == 1
     [folder] = workspace.job_dirs()
-    assert sorted(p.name for p in folder.iterdir()) == ["clip00_var01.mp4", "status.json"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "clip00_var01.mp4",
+        "preview.jpg",
+        "status.json",
+    ]
 
 
 def test_workers_ride_out_a_database_restart(

@@ -159,7 +159,14 @@ class WorkerConfig:
     stall_seconds: float = 120.0
     lease_seconds: float = 60.0
     fanout: int = 5
+    fanout_megapixels: float = 11.0
     stop_grace_seconds: float = 10.0
+
+    def group_size(self, width: int, height: int) -> int:
+        """Variations encoded from one decode for a frame size: `fanout`, fewer for big
+        frames so that memory stays bounded (5 at 1080p, 1 at 4K by default)."""
+        pixels = max(1, width * height)
+        return max(1, min(self.fanout, int(self.fanout_megapixels * 1e6 // pixels)))
 
     @property
     def heartbeat_seconds(self) -> float:
@@ -175,6 +182,18 @@ class RetentionConfig:
     archive_days: float = 0.0  # 0 keeps archived sources forever
     min_free_gb: float = 1.0  # below this on an output filesystem no new job starts
     check_interval: float = 300.0
+
+
+@dataclass(frozen=True)
+class DistinctnessConfig:
+    """Measured figures per output, their enforcement, and the preview sheet."""
+
+    enabled: bool = True
+    frames: int = 4  # sample moments per video
+    min_distance: float = 1.0  # mean pHash bits between any two variations of a file (0: off)
+    max_source_distance: float = 20.0  # mean pHash bits to the source at most (0: off)
+    replans: int = 2  # re-plan attempts for variations outside those bounds
+    preview: bool = True  # write preview.jpg into each job folder
 
 
 @dataclass(frozen=True)
@@ -196,6 +215,7 @@ class Config:
     worker: WorkerConfig = field(default_factory=WorkerConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
+    distinctness: DistinctnessConfig = field(default_factory=DistinctnessConfig)
     profiles: Mapping[str, EffectsProfile] = field(default_factory=dict)
     encoders: Mapping[str, EncoderProfile] = field(default_factory=dict)
 
@@ -303,6 +323,12 @@ class _Reader:
             raise self.error(name, f"expected a number of at most {maximum:g}, found {value!r}")
         return float(value)
 
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.data.get(name, default)
+        if not isinstance(value, bool):
+            raise self.error(name, f"expected true or false, found {_type_name(value)}")
+        return value
+
     def integer(self, name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
         value = self.data.get(name, default)
         if isinstance(value, bool) or not isinstance(value, int):
@@ -375,6 +401,7 @@ def _read_worker(file: Path, data: Any) -> WorkerConfig:
             "stall_seconds",
             "lease_seconds",
             "fanout",
+            "fanout_megapixels",
             "stop_grace_seconds",
         },
     )
@@ -384,6 +411,7 @@ def _read_worker(file: Path, data: Any) -> WorkerConfig:
         stall_seconds=r.number("stall_seconds", 120.0, above=0),
         lease_seconds=r.number("lease_seconds", 60.0, minimum=5),
         fanout=r.integer("fanout", 5, minimum=1, maximum=16),
+        fanout_megapixels=r.number("fanout_megapixels", 11.0, above=0),
         stop_grace_seconds=r.number("stop_grace_seconds", 10.0, minimum=0),
     )
 
@@ -397,6 +425,23 @@ def _read_retention(file: Path, data: Any) -> RetentionConfig:
         archive_days=r.number("archive_days", 0.0, minimum=0),
         min_free_gb=r.number("min_free_gb", 1.0, minimum=0),
         check_interval=r.number("check_interval", 300.0, above=0),
+    )
+
+
+def _read_distinctness(file: Path, data: Any) -> DistinctnessConfig:
+    r = _Reader(
+        file,
+        data,
+        "distinctness",
+        {"enabled", "frames", "min_distance", "max_source_distance", "replans", "preview"},
+    )
+    return DistinctnessConfig(
+        enabled=r.flag("enabled", True),
+        frames=r.integer("frames", 4, minimum=1, maximum=16),
+        min_distance=r.number("min_distance", 1.0, minimum=0, maximum=64),
+        max_source_distance=r.number("max_source_distance", 20.0, minimum=0, maximum=64),
+        replans=r.integer("replans", 2, minimum=0, maximum=10),
+        preview=r.flag("preview", True),
     )
 
 
@@ -645,6 +690,7 @@ def parse_config(data: Any, file: Path) -> Config:
             "worker",
             "logging",
             "retention",
+            "distinctness",
             "profiles",
             "encoders",
         },
@@ -699,6 +745,7 @@ def parse_config(data: Any, file: Path) -> Config:
         worker=_read_worker(file, r.data.get("worker")),
         logging=_read_logging(file, r.data.get("logging")),
         retention=_read_retention(file, r.data.get("retention")),
+        distinctness=_read_distinctness(file, r.data.get("distinctness")),
         profiles=profiles,
         encoders=encoders,
     )
@@ -741,6 +788,7 @@ def config_as_dict(config: Config) -> dict[str, Any]:
         "worker": dict(config.worker.__dict__),
         "logging": dict(config.logging.__dict__),
         "retention": dict(config.retention.__dict__),
+        "distinctness": dict(config.distinctness.__dict__),
         "profiles": {
             name: {
                 "min_distance": p.min_distance,

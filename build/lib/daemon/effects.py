@@ -143,41 +143,60 @@ def _f(value: float) -> str:
     return f"{value:.6f}".rstrip("0").rstrip(".") or "0"
 
 
-def video_graph(
-    params: dict[str, Any], aspect: float, src: str, dst: str, fps: float | None = None
-) -> str:
-    """The per-variation video filter graph from label `src` to label `dst`.
+def _window(params: dict[str, Any], aspect: float) -> str | None:
+    """One `perspective` pass for rotation + off-centre zoom, or None when neither applies.
 
-    The input is already even-sized, square-pixel yuv420p. Sizes are expressions of
-    iw/ih, never probed numbers, so rotation metadata and odd sizes need no special
-    case; `aspect` (display width/height) only bounds the zoom that hides the
-    corners a rotation uncovers. A zoom crops a window and scales it back to the
-    input's exact size (scale2ref against an untouched copy of the frame).
+    The source quadrilateral is the crop window (1/zoom of the frame, shifted off
+    centre) turned by the rotation angle; perspective maps it onto the whole output
+    frame, so rotation, crop and scale-back cost one interpolation instead of three,
+    and the output keeps the input's exact size. Sizes are expressions of W/H, never
+    probed numbers; `aspect` (display width/height) only bounds the zoom that keeps
+    the turned window inside the picture (no black corners).
     """
-    filters: list[str] = []
-    segments: list[str] = []
-    if params.get("mirror"):
-        filters.append("hflip")
     angle = float(params.get("rotation", 0.0))
     ratio = max(aspect, 1.0 / aspect) if aspect > 0 else 2.4
     needed = math.cos(abs(angle)) + math.sin(abs(angle)) * ratio if angle else 1.0
     zoom = max(float(params.get("zoom", 1.0)), needed)
-    head = src
-    if zoom > 1.0:
-        # Room left after the rotation's corners decides how far off centre we may go.
-        room = 0.0 if zoom <= needed else min(1.0, (zoom - needed) / (zoom - 1.0)) * 0.95
-        fx = 0.5 + (float(params.get("zoom_x", 0.5)) - 0.5) * room
-        fy = 0.5 + (float(params.get("zoom_y", 0.5)) - 0.5) * room
-        if angle:
-            filters.append(f"rotate={_f(angle)}:fillcolor=black")
-        filters.append(
-            f"crop=w='iw/{_f(zoom)}':h='ih/{_f(zoom)}':x='(iw-ow)*{_f(fx)}':y='(ih-oh)*{_f(fy)}'"
-        )
-        segments.append(f"[{src}]split=2[{dst}m][{dst}r]")
-        segments.append(f"[{dst}m]{','.join(filters)}[{dst}c]")
-        segments.append(f"[{dst}c][{dst}r]scale2ref=w=iw:h=ih:flags=bicubic[{dst}z][{dst}q]")
-        segments.append(f"[{dst}q]nullsink")
-        head, filters = f"{dst}z", []
+    if zoom <= 1.0 and not angle:
+        return None
+    # Room left after the rotation's corners decides how far off centre we may go.
+    room = 0.0 if zoom <= needed else min(1.0, (zoom - needed) / (zoom - 1.0)) * 0.95
+    fx = (float(params.get("zoom_x", 0.5)) - 0.5) * room
+    fy = (float(params.get("zoom_y", 0.5)) - 0.5) * room
+    cos_a, sin_a, inv = _f(math.cos(angle)), _f(math.sin(angle)), _f(1.0 / zoom)
+    cx = f"(W/2+(W-W*{inv})*{_f(fx)})"
+    cy = f"(H/2+(H-H*{inv})*{_f(fy)})"
+    hw, hh = f"(W*{inv}/2)", f"(H*{inv}/2)"
+    points = []
+    for index, (sx, sy) in enumerate(((-1, -1), (1, -1), (-1, 1), (1, 1))):
+        dx = f"{'-' if sx < 0 else ''}{hw}"
+        dy = f"{'-' if sy < 0 else ''}{hh}"
+        points.append(f"x{index}='{cx}+({dx})*{cos_a}-({dy})*{sin_a}'")
+        points.append(f"y{index}='{cy}+({dx})*{sin_a}+({dy})*{cos_a}'")
+    return "perspective=" + ":".join(points) + ":interpolation=linear:sense=source"
+
+
+def video_graph(
+    params: dict[str, Any],
+    aspect: float,
+    src: str,
+    dst: str,
+    fps: float | None = None,
+    tap: tuple[str, str] | None = None,
+) -> str:
+    """The per-variation video filter graph from label `src` to label `dst`.
+
+    The input is already even-sized, square-pixel yuv420p, and every filter here
+    keeps its size, so the output has the source's display size. `tap` = (chain,
+    label) branches the finished picture off before retiming, so that samples are
+    taken at the source's moments.
+    """
+    filters: list[str] = []
+    if params.get("mirror"):
+        filters.append("hflip")
+    window = _window(params, aspect)
+    if window:
+        filters.append(window)
     eq = [
         f"{key}={_f(float(params[key]))}"
         for key in ("brightness", "contrast", "saturation", "gamma")
@@ -191,14 +210,22 @@ def video_graph(
         filters.append(
             f"noise=alls={int(params['grain'])}:allf=t:all_seed={int(params['grain_seed'])}"
         )
+    head = ""
+    if tap:
+        chain, label = tap
+        filters.append(f"split=2[{dst}e][{dst}t];[{dst}t]{chain}[{label}]")
+        head = f"[{dst}e]"
+        graph = f"[{src}]{','.join(filters)};"
+        filters = []
+    else:
+        graph = f"[{src}]"
     speed = float(params.get("speed", 1.0))
     if speed != 1.0:
         filters.append(f"setpts=PTS/{_f(speed)}")
     if fps:
         filters.append(f"fps={_f(fps)}")
-    filters.append("scale=w='trunc(iw/2)*2':h='trunc(ih/2)*2',setsar=1,format=yuv420p")
-    segments.append(f"[{head}]{','.join(filters)}[{dst}]")
-    return ";".join(segments)
+    filters.append("setsar=1,format=yuv420p")
+    return f"{graph}{head}{','.join(filters)}[{dst}]"
 
 
 def audio_chain(params: dict[str, Any]) -> str:

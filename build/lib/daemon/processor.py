@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +15,24 @@ from daemon import effects
 from daemon import ffmpeg as ff
 from daemon.config import Config, WatchConfig, default_effects_profile
 from daemon.disposition import dispose_failure, dispose_success
+from daemon.figures import sample_times
 from daemon.fsutil import TEMP_SUFFIX, remove_empty_dirs, remove_quietly
 from daemon.log import get_logger
+from daemon.measure import Measurement
+from daemon.preview import write_preview
 from daemon.status import write_status
 from daemon.store import Claim, FileRecord, Job, JobStore, LostClaim, OutputRecord
 
 PROGRESS_STEP = 2  # write progress only when it moved this many points
 CANCEL_CHECK_EVERY = 1.0
+
+
+@dataclass
+class Rendered:
+    """Verified temporary outputs by variation index, and where sample frames went."""
+
+    samples: ff.Samples | None
+    outputs: dict[int, ff.OutputSpec] = field(default_factory=dict)
 
 
 class Interrupted(Exception):
@@ -161,7 +173,7 @@ class Processor:
             plan = effects.plan_variations(
                 profile, job.variations, effects.file_seed(job.id, record.name)
             )
-            self._encode(claim, job, record, stem, info, plan, file_count)
+            summary, warning = self._encode(claim, job, record, stem, info, plan, file_count)
         except (ff.InputError, effects.PlanError, ff.FfmpegError) as exc:
             message = exc.message if isinstance(exc, ff.FfmpegError) else str(exc)
             remove_file_outputs(job_dir, stem, job.variations)
@@ -181,9 +193,14 @@ class Processor:
         except BaseException:
             remove_file_outputs(job_dir, stem, job.variations)
             raise
-        self.store.finish_file(claim, record.id, "completed")
+        self.store.finish_file(claim, record.id, "completed", warning=warning, figures=summary)
         self._write_status(job.id)
-        log.info("file completed", seconds=round(time.monotonic() - started, 2))
+        log.info(
+            "file completed",
+            seconds=round(time.monotonic() - started, 2),
+            warning=warning,
+            figures=summary,
+        )
 
     def _encode(
         self,
@@ -194,71 +211,120 @@ class Processor:
         info: ff.MediaInfo,
         plan: list[effects.Variation],
         file_count: int,
-    ) -> None:
+    ) -> tuple[dict[str, Any] | None, str | None]:
+        """Encode, measure, re-plan what is out of bounds, then publish; (summary, warning)."""
         job_dir = Path(job.job_dir)
-        encoder = self.config.encoders.get(job.encoder) or self.config.encoders["default"]
-        fanout = self.config.worker.fanout
         total = len(plan)
         last_written = [-PROGRESS_STEP]
-        done = 0
-        for start in range(0, total, fanout):
+
+        def on_progress(done_variations: float) -> None:
+            file_pct = int(done_variations * 100 / total)
+            if file_pct - last_written[0] >= PROGRESS_STEP or file_pct == 100:
+                last_written[0] = file_pct
+                job_pct = self._job_progress(claim.job_id, record.id, file_pct, file_count)
+                self.store.set_progress(claim, record.id, file_pct, job_pct)
+                self._write_status(claim.job_id)
+
+        rendered = self._render(claim, job, record, stem, info, plan, on_progress)
+        summary: dict[str, Any] | None = None
+        warning: str | None = None
+        per_output: dict[int, dict[str, Any]] = {}
+        if self.config.distinctness.enabled:
+            measured = Measurement(self, claim, job, record, stem, info)
+            plan, per_output, summary, warning = measured.enforce(plan, rendered)
+        for variation in plan:
+            final = job_dir / output_name(stem, variation.index)
+            rendered.outputs[variation.index].path.replace(final)  # verified: final name
+            frames = rendered.outputs[variation.index].sample_path
+            if frames is not None:
+                remove_quietly(frames)
+            self.store.add_output(
+                claim,
+                record.id,
+                OutputRecord(
+                    variation=variation.index,
+                    path=str(final.relative_to(job_dir)),
+                    size=final.stat().st_size,
+                    effects=variation.params,
+                    seed=variation.seed,
+                    figures=per_output.get(variation.index),
+                ),
+            )
+        if rendered.samples is not None:
+            remove_quietly(rendered.samples.source_path)
+        return summary, warning
+
+    def _render(
+        self,
+        claim: Claim,
+        job: Job,
+        record: FileRecord,
+        stem: str,
+        info: ff.MediaInfo,
+        plan: list[effects.Variation],
+        on_progress: Callable[[float], None] | None = None,
+    ) -> Rendered:
+        """Encode `plan` in fan-out groups to verified temporary files (with sample frames
+        when distinctness is measured)."""
+        job_dir = Path(job.job_dir)
+        encoder = self.config.encoders.get(job.encoder) or self.config.encoders["default"]
+        fanout = self.config.worker.group_size(info.width, info.height)
+        measuring = self.config.distinctness.enabled
+        samples = (
+            ff.Samples(
+                times=tuple(sample_times(info.duration, self.config.distinctness.frames)),
+                source_path=job_dir / f".{Path(stem).name}.source{TEMP_SUFFIX}",
+            )
+            if measuring
+            else None
+        )
+        rendered = Rendered(samples=samples)
+        for start in range(0, len(plan), fanout):
             group = plan[start : start + fanout]
-            finals = [job_dir / output_name(stem, v.index) for v in group]
-            for final in finals:
-                final.parent.mkdir(parents=True, exist_ok=True)
-            specs = [
-                ff.OutputSpec(
-                    path=final.with_name(final.name + TEMP_SUFFIX),
-                    video_graph=_video_graph(v.params, info.aspect, encoder.fps),
-                    audio_chain=effects.audio_chain(v.params) if info.has_audio else None,
-                )
-                for v, final in zip(group, finals, strict=True)
-            ]
-            slowest = min(v.speed for v in group)
-
-            def on_progress(pct: float, _done: int = done, _size: int = len(group)) -> None:
-                file_pct = int((_done + _size * pct / 100.0) * 100 / total)
-                if file_pct - last_written[0] >= PROGRESS_STEP or file_pct == 100:
-                    last_written[0] = file_pct
-                    self.store.set_progress(
-                        claim,
-                        record.id,
-                        file_pct,
-                        self._job_progress(claim.job_id, record.id, file_pct, file_count),
+            specs = []
+            for v in group:
+                temp = job_dir / (output_name(stem, v.index) + TEMP_SUFFIX)
+                temp.parent.mkdir(parents=True, exist_ok=True)
+                specs.append(
+                    ff.OutputSpec(
+                        path=temp,
+                        video_graph=_video_graph(v.params, info.aspect, encoder.fps),
+                        audio_chain=effects.audio_chain(v.params) if info.has_audio else None,
+                        sample_path=temp.with_name(temp.name + ".frames") if measuring else None,
                     )
-                    self._write_status(claim.job_id)
-
+                )
+            progress = (
+                functools.partial(_group_progress, on_progress, start, len(group))
+                if on_progress
+                else None
+            )
             ff.run_ffmpeg(
-                ff.encode_args(record.source_path, info, specs, encoder),
-                expected_seconds=info.duration / slowest,
-                on_progress=on_progress,
-                on_start=lambda pid, t: self.store.set_ffmpeg(claim, record.id, pid, t),
+                ff.encode_args(record.source_path, info, specs, encoder, samples),
+                expected_seconds=info.duration / min(v.speed for v in group),
+                on_progress=progress,
+                on_start=functools.partial(self._ffmpeg_started, claim, record, len(group)),
                 on_tick=lambda: self._tick(claim),
                 cancel=self.stop.event,
                 stall_seconds=self.config.worker.stall_seconds,
                 grace_seconds=min(self.config.worker.stop_grace_seconds, 5.0),
             )
             self.store.set_ffmpeg(claim, record.id, None, None)
-            for variation, spec, final in zip(group, specs, finals, strict=True):
+            for variation, spec in zip(group, specs, strict=True):
                 ff.verify_output(
                     spec.path,
                     expect_audio=info.has_audio,
                     expected_seconds=info.duration / variation.speed,
                 )
-                spec.path.replace(final)  # the final name appears only when verified
-                self.store.add_output(
-                    claim,
-                    record.id,
-                    OutputRecord(
-                        variation=variation.index,
-                        path=str(final.relative_to(job_dir)),
-                        size=final.stat().st_size,
-                        effects=variation.params,
-                        seed=variation.seed,
-                    ),
-                )
-            done += len(group)
-        self._write_status(claim.job_id)
+                rendered.outputs[variation.index] = spec
+        return rendered
+
+    def _ffmpeg_started(
+        self, claim: Claim, record: FileRecord, outputs: int, pid: int, started: float | None
+    ) -> None:
+        self.store.set_ffmpeg(claim, record.id, pid, started)
+        get_logger(job_id=claim.job_id, file_id=record.id, file=record.name).info(
+            "ffmpeg started", pid=pid, outputs=outputs
+        )
 
     def _job_progress(self, job_id: str, file_id: int, file_pct: int, file_count: int) -> int:
         total = 0
@@ -298,6 +364,9 @@ class Processor:
     def _finish(self, claim: Claim, job: Job, log: Any) -> str:
         watch = _watch_or_none(self.config, job.watch)
         files = self.store.files(job.id, with_outputs=False)
+        if self.config.distinctness.preview:
+            # Before disposal: the sheet needs the sources where they are.
+            write_preview(job, self.store.files(job.id), log)
         if job.origin == "inbox" and watch is not None:
             for record in files:
                 if record.disposed_to is None and record.state in ("completed", "failed"):
@@ -342,8 +411,13 @@ class Processor:
                 write_status(job, self.store.files(job_id))
 
 
+def _group_progress(report: Callable[[float], None], done: int, size: int, percent: float) -> None:
+    """ffmpeg's percent of one group → variations done so far, as a fraction."""
+    report(done + size * percent / 100.0)
+
+
 def _video_graph(params: dict[str, Any], aspect: float, fps: float | None) -> Any:
-    return lambda src, dst: effects.video_graph(params, aspect, src, dst, fps)
+    return functools.partial(effects.video_graph, params, aspect, fps=fps)
 
 
 def _watch_or_none(config: Config, name: str) -> WatchConfig | None:

@@ -38,6 +38,7 @@ def status_document(job: Job, files: list[FileRecord]) -> dict[str, Any]:
                 "completed_variations": f.completed_variations,
                 "error": f.error,
                 "warning": f.warning,
+                "figures": f.figures,
                 "outputs": [
                     {
                         "variation": o.variation,
@@ -45,6 +46,7 @@ def status_document(job: Job, files: list[FileRecord]) -> dict[str, Any]:
                         "size": o.size,
                         "effects": o.effects,
                         "seed": o.seed,
+                        "figures": o.figures,
                     }
                     for o in f.outputs
                 ],

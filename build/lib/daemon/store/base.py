@@ -90,8 +90,9 @@ class JobStore(Protocol):
         state: str,
         error: str | None = None,
         warning: str | None = None,
+        figures: dict[str, Any] | None = None,
     ) -> None:
-        """File → completed, failed or cancelled."""
+        """File → completed, failed or cancelled (with its outputs' summary figures)."""
 
     def requeue_file(self, claim: Claim, file_id: int) -> None:
         """An interrupted file goes back to queued; its outputs are forgotten."""

@@ -79,6 +79,7 @@ class OutputRecord:
     size: int
     effects: dict[str, Any]
     seed: int
+    figures: dict[str, Any] | None = None  # measured distances (see daemon.figures)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class FileRecord:
     ffmpeg_started_at: float | None
     disposed_to: str | None
     warning: str | None = None
+    figures: dict[str, Any] | None = None  # per-file summary of the outputs' figures
     outputs: tuple[OutputRecord, ...] = field(default_factory=tuple)
 
 

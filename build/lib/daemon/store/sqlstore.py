@@ -42,7 +42,7 @@ _JOB_COLUMNS = (
 )
 _FILE_COLUMNS = (
     "id, job_id, position, source_path, name, state, progress, duration, completed_variations, "
-    "error, warning, attempts, ffmpeg_pid, ffmpeg_started_at, disposed_to"
+    "error, warning, attempts, ffmpeg_pid, ffmpeg_started_at, disposed_to, figures"
 )
 
 
@@ -140,6 +140,7 @@ def _file(row: Row, outputs: tuple[OutputRecord, ...] = ()) -> FileRecord:
         ffmpeg_pid=row["ffmpeg_pid"],
         ffmpeg_started_at=row["ffmpeg_started_at"],
         disposed_to=row["disposed_to"],
+        figures=json.loads(row["figures"]) if row["figures"] else None,
         outputs=outputs,
     )
 
@@ -301,7 +302,7 @@ class SqlStore(ABC):
             outs: dict[int, list[OutputRecord]] = {}
             if with_outputs and rows:
                 for o in tx.all(
-                    "SELECT o.file_id, o.variation, o.path, o.size, o.effects, o.seed"
+                    "SELECT o.file_id, o.variation, o.path, o.size, o.effects, o.seed, o.figures"
                     " FROM outputs o JOIN files f ON f.id = o.file_id"
                     " WHERE f.job_id = ? ORDER BY o.file_id, o.variation",
                     (job_id,),
@@ -313,6 +314,7 @@ class SqlStore(ABC):
                             size=o["size"],
                             effects=json.loads(o["effects"]),
                             seed=o["seed"],
+                            figures=json.loads(o["figures"]) if o["figures"] else None,
                         )
                     )
         return [_file(r, tuple(outs.get(r["id"], ()))) for r in rows]
@@ -484,8 +486,8 @@ class SqlStore(ABC):
         with self._write() as tx:
             self._touch(tx, claim)
             inserted = tx.run(
-                "INSERT INTO outputs (file_id, variation, path, size, effects, seed)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (file_id, variation) DO NOTHING",
+                "INSERT INTO outputs (file_id, variation, path, size, effects, seed, figures)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (file_id, variation) DO NOTHING",
                 (
                     file_id,
                     output.variation,
@@ -493,6 +495,7 @@ class SqlStore(ABC):
                     output.size,
                     json.dumps(output.effects, sort_keys=True),
                     output.seed,
+                    json.dumps(output.figures, sort_keys=True) if output.figures else None,
                 ),
             )
             if inserted:
@@ -510,21 +513,31 @@ class SqlStore(ABC):
         state: str,
         error: str | None = None,
         warning: str | None = None,
+        figures: dict[str, Any] | None = None,
     ) -> None:
-        """File → completed, failed or cancelled."""
+        """File → completed, failed or cancelled (with its outputs' summary figures)."""
         assert state in TERMINAL_STATES
         with self._write() as tx:
             self._touch(tx, claim)
             if state != "completed":
                 tx.run("DELETE FROM outputs WHERE file_id = ?", (file_id,))
             tx.run(
-                "UPDATE files SET state = ?, error = ?, warning = ?, ffmpeg_pid = NULL,"
-                " ffmpeg_started_at = NULL,"
+                "UPDATE files SET state = ?, error = ?, warning = ?, figures = ?,"
+                " ffmpeg_pid = NULL, ffmpeg_started_at = NULL,"
                 " progress = CASE WHEN ? = 'completed' THEN 100 ELSE progress END,"
                 " completed_variations ="
                 " CASE WHEN ? = 'completed' THEN completed_variations ELSE 0 END"
                 " WHERE id = ? AND job_id = ?",
-                (state, error, warning, state, state, file_id, claim.job_id),
+                (
+                    state,
+                    error,
+                    warning,
+                    json.dumps(figures, sort_keys=True) if figures else None,
+                    state,
+                    state,
+                    file_id,
+                    claim.job_id,
+                ),
             )
 
     @retrying
