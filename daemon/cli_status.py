@@ -8,7 +8,7 @@ from typing import Any
 from daemon.cli import age, print_json, short_path
 from daemon.config import Config
 from daemon.status import iso, status_document
-from daemon.store import JobStore, WorkerRecord, open_store
+from daemon.store import JobStore, open_store
 
 
 def _workers(store: JobStore, config: Config) -> list[dict[str, Any]]:
@@ -126,6 +126,3 @@ def _print_job(doc: dict[str, Any], job_dir: str) -> None:
         print(line + (f" — {f['error']}" if f["error"] else ""))
         for o in f["outputs"]:
             print(f"    {o['path']}  {o['size']} bytes  seed {o['seed']}")
-
-
-__all__ = ["WorkerRecord", "show"]

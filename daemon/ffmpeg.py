@@ -392,6 +392,10 @@ def encode_args(
             str(encoder.crf),
             "-pix_fmt",
             "yuv420p",
+            # A keyframe every 2 s: players and the preview sheet seek without
+            # decoding the whole clip from its start.
+            "-force_key_frames",
+            "expr:gte(t,n_forced*2)",
         ]
         if encoder.video_bitrate:
             args += ["-b:v", encoder.video_bitrate]

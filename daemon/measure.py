@@ -112,7 +112,7 @@ class Measurement:
             self.log.info(
                 "re-planning variations out of bounds", reasons=list(bad.values()), attempt=replans
             )
-            again = self.processor._render(
+            again = self.processor.render(
                 self.claim, self.job, self.record, self.stem, self.info, fresh
             )
             rendered.outputs.update(again.outputs)

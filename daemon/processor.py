@@ -235,7 +235,7 @@ class Processor:
                 self.store.set_progress(claim, record.id, file_pct, job_pct)
                 self._write_status(claim.job_id)
 
-        rendered = self._render(claim, job, record, stem, info, plan, on_progress)
+        rendered = self.render(claim, job, record, stem, info, plan, on_progress)
         summary: dict[str, Any] | None = None
         warning: str | None = None
         per_output: dict[int, dict[str, Any]] = {}
@@ -264,7 +264,7 @@ class Processor:
             remove_quietly(rendered.samples.source_path)
         return summary, warning
 
-    def _render(
+    def render(
         self,
         claim: Claim,
         job: Job,

@@ -53,11 +53,18 @@ def slow_encoder(ws: Workspace) -> None:
 
 
 def wait_job(ws: Workspace, state: str, timeout: float = 90) -> dict[str, str]:
-    return wait_for(
-        lambda: (s := job_states(ws.db)) and all(v == state for v in s.values()) and s,
-        timeout=timeout,
-        what=f"every job {state}",
-    )
+    """Until every job has `state` in the store and its status.json has been rewritten last."""
+
+    def settled() -> dict[str, str] | None:
+        states = job_states(ws.db)
+        if not states or any(v != state for v in states.values()):
+            return None
+        statuses = ws.statuses()
+        if len(statuses) != len(states) or any(s["state"] != state for s in statuses):
+            return None
+        return states
+
+    return dict(wait_for(settled, timeout=timeout, what=f"every job {state}"))
 
 
 def wait_encoding(ws: Workspace) -> sqlite3.Row:

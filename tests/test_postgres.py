@@ -95,6 +95,10 @@ def test_a_killed_worker_s_job_is_reclaimed_after_the_lease(
     assert job["attempts"] == 1
     assert len(pg_rows(url, "SELECT * FROM outputs")) == 1
     [folder] = workspace.job_dirs()
+    wait_for(
+        lambda: [s["state"] for s in workspace.statuses()] == ["completed"],
+        what="the last status.json write",
+    )
     assert sorted(p.name for p in folder.iterdir()) == [
         "clip00_var01.mp4",
         "preview.jpg",
