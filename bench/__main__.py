@@ -3,6 +3,7 @@
     python -m bench throughput [--rounds N] [--variations N] [--clips 720p,1080p,hevc10]
     python -m bench scale [--files N] [--jobs N]
     python -m bench distances
+    python -m bench presets
 
 Every figure comes from runs made side by side in this one invocation, so ratios
 compare like with like on whatever machine runs it.
@@ -13,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import distances, scale, throughput
+from bench import distances, presets, scale, throughput
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,7 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--files", type=int, default=10_000)
     s.add_argument("--jobs", type=int, default=100_000)
     sub.add_parser("distances", help="figures of the default profile; CPU of measuring")
+    sub.add_parser("presets", help="x264 presets: CPU, size and SSIM against 'slow'")
     args = parser.parse_args(argv)
+    if args.what == "presets":
+        return presets.run()
     if args.what == "distances":
         return distances.run()
     if args.what == "throughput":
