@@ -226,11 +226,6 @@ class Config:
                 return watch
         raise KeyError(name)
 
-    @property
-    def is_sqlite(self) -> bool:
-        """True when the job store is an SQLite file."""
-        return not self.database.startswith(("postgresql://", "postgres://"))
-
 
 def default_effects_profile() -> EffectsProfile:
     """The built-in profile: every natural-looking effect, mirror off."""
@@ -357,13 +352,6 @@ class _Reader:
             raise self.error(name, f"expected one of {', '.join(choices)}, found {value!r}")
         if pattern is not None and not re.fullmatch(pattern, value):
             raise self.error(name, f"expected {hint.strip(' ()') or pattern}, found {value!r}")
-        return value
-
-    def required_text(self, name: str, hint: str = "") -> str:
-        if name not in self.data or self.data[name] is None:
-            raise self.error(name, f"missing; expected {hint or 'a value'}")
-        value = self.text(name, None, hint=f" ({hint})" if hint else "")
-        assert value is not None
         return value
 
     def path_value(self, name: str, default: Path | None, base: Path) -> Path | None:

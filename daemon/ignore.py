@@ -36,7 +36,6 @@ TEMP_PATTERNS = (
     "*.!ut",
     "*.vidvar-tmp",
 )
-BATCH_CONFIG = "vidvar.yaml"
 
 
 def is_junk_name(name: str) -> bool:

@@ -41,9 +41,6 @@ class JobStore(Protocol):
     def counts(self) -> dict[str, int]:
         """Number of jobs per state."""
 
-    def known_source_keys(self, keys: Sequence[str]) -> set[str]:
-        """Which of `keys` already have a job."""
-
     # workers
     def register_worker(self, worker_id: str, host: str, pid: int) -> None:
         """Record a live worker."""

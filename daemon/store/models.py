@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-JobState = Literal["queued", "processing", "completed", "failed", "cancelled"]
-FileState = Literal["queued", "processing", "completed", "failed", "cancelled"]
-JOB_STATES: tuple[str, ...] = ("queued", "processing", "completed", "failed", "cancelled")
 TERMINAL_STATES: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
 
 

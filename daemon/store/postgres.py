@@ -8,7 +8,6 @@ a job nor kills its ffmpeg.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from daemon.log import get_logger
+from daemon.store.connections import ThreadConnections
 from daemon.store.sqlstore import Row, SqlStore, Tx
 
 CHANNEL = "vidvar_jobs"
@@ -45,35 +45,25 @@ class PostgresStore(SqlStore):
         self.url = url
         self.outage_seconds = outage_seconds
         self.log = get_logger(store="postgres")
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._all: list[psycopg.Connection[Any]] = []
+        self._connections: ThreadConnections[psycopg.Connection[Any]] = ThreadConnections(
+            lambda: psycopg.connect(self.url, row_factory=dict_row, connect_timeout=10),
+            usable=lambda conn: not conn.closed,
+        )
         self._closed = threading.Event()
         self.migrate()
 
     def _is_transient(self, exc: Exception) -> bool:
         return isinstance(exc, psycopg.OperationalError)
 
-    def _conn(self) -> psycopg.Connection[Any]:
-        conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
-        if conn is None or conn.closed:
-            conn = psycopg.connect(self.url, row_factory=dict_row, connect_timeout=10)
-            self._local.conn = conn
-            with self._lock:
-                self._all.append(conn)
-        return conn
-
     @contextmanager
     def _write(self) -> Iterator[Tx]:
-        conn = self._conn()
+        conn = self._connections.get()
         try:
             with conn.transaction():
                 yield _PgTx(conn)
         except psycopg.OperationalError:
             # The connection is unusable now; the retry opens a fresh one.
-            self._local.conn = None
-            with contextlib.suppress(psycopg.Error):
-                conn.close()
+            self._connections.drop()
             raise
 
     _read = _write
@@ -118,9 +108,4 @@ class PostgresStore(SqlStore):
         """Close every connection and stop listening."""
         self._closed.set()
         self._closing = True
-        with self._lock:
-            for conn in self._all:
-                with contextlib.suppress(psycopg.Error):
-                    conn.close()
-            self._all.clear()
-        self._local = threading.local()
+        self._connections.close_all()

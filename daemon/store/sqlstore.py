@@ -326,22 +326,6 @@ class SqlStore(ABC):
             rows = tx.all("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
         return {r["state"]: int(r["n"]) for r in rows}
 
-    @retrying
-    def known_source_keys(self, keys: Sequence[str]) -> set[str]:
-        """Which of `keys` already have a job."""
-        found: set[str] = set()
-        with self._read() as tx:
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                marks = ", ".join("?" for _ in chunk)
-                found.update(
-                    r["source_key"]
-                    for r in tx.all(
-                        f"SELECT source_key FROM jobs WHERE source_key IN ({marks})", chunk
-                    )
-                )
-        return found
-
     # -- workers ----------------------------------------------------------------
 
     @retrying
