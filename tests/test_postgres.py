@@ -61,6 +61,8 @@ def test_three_workers_process_thirty_jobs_exactly_once(
     enqueue_clips(workspace, clips, tmp_path, 30, seconds=0.5, size="96x64")
     workers = [daemon_factory(workspace.config_path, "worker") for _ in range(3)]
     wait_for(lambda: states(url) == {"completed": 30}, timeout=300, what="30 completed jobs")
+    # The log line follows the store's update; wait for the last one to be written.
+    wait_for(lambda: sum(started_jobs(workers).values()) >= 30, what="30 'job finished' lines")
     finished = started_jobs(workers)
     assert len(finished) == 30 and set(finished.values()) == {1}
     assert sum(1 for w in workers if any(e.get("event") == "job finished" for e in w.events())) > 1
