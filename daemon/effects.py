@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -182,14 +183,14 @@ def video_graph(
     src: str,
     dst: str,
     fps: float | None = None,
-    tap: tuple[str, str] | None = None,
+    tap: Callable[[str], str] | None = None,
 ) -> str:
     """The per-variation video filter graph from label `src` to label `dst`.
 
     The input is already even-sized, square-pixel yuv420p, and every filter here
-    keeps its size, so the output has the source's display size. `tap` = (chain,
-    label) branches the finished picture off before retiming, so that samples are
-    taken at the source's moments.
+    keeps its size, so the output has the source's display size. `tap` (input label
+    → graph segment) branches the finished picture off before retiming, so that
+    samples are taken at the source's moments.
     """
     filters: list[str] = []
     if params.get("mirror"):
@@ -212,8 +213,7 @@ def video_graph(
         )
     head = ""
     if tap:
-        chain, label = tap
-        filters.append(f"split=2[{dst}e][{dst}t];[{dst}t]{chain}[{label}]")
+        filters.append(f"split=2[{dst}e][{dst}t];{tap(dst + 't')}")
         head = f"[{dst}e]"
         graph = f"[{src}]{','.join(filters)};"
         filters = []

@@ -103,7 +103,13 @@ class MediaInfo:
         return self.sar in ("", "0:1", "1:1", "N/A")
 
 
-def _run_capture(args: Sequence[str], timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
+def _run_capture(
+    args: Sequence[str], timeout: float = 120, data: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    if data is not None:
+        return subprocess.run(
+            list(args), input=data, capture_output=True, timeout=timeout, check=False
+        )
     return subprocess.run(
         list(args), stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False
     )
@@ -294,6 +300,9 @@ def measure_duration(path: Path) -> float | None:
 # --- encode --------------------------------------------------------------------
 
 
+THUMB_SIZE = (256, 144)  # colour thumbnails for the preview sheet (yuv420p)
+
+
 @dataclass(frozen=True)
 class OutputSpec:
     """One encoded output of a fan-out run."""
@@ -302,28 +311,79 @@ class OutputSpec:
     video_graph: Callable[..., str]  # (input label, output label[, tap]) → graph
     audio_chain: str | None  # None: the source has no audio
     sample_path: Path | None = None  # raw gray sample frames of this output, when measured
+    thumb_path: Path | None = None  # raw colour thumbnails of this output, for the preview
 
 
 @dataclass(frozen=True)
 class Samples:
-    """Small gray frames taken during the encode, at the same source moments for all."""
+    """Small frames branched off the encode at the source's moments, for all outputs alike.
+
+    Gray squares at `times` feed the figures; colour thumbnails at `thumb_times`
+    feed the preview sheet. Either list may be empty. Taking them from the encode
+    means no second decode and no seek into the source afterwards.
+    """
 
     times: tuple[float, ...]
-    source_path: Path  # raw frames of the source itself
+    source_path: Path | None  # raw gray frames of the source itself
     size: int = 64
+    thumb_times: tuple[float, ...] = ()
+    thumb_source_path: Path | None = None  # raw colour thumbnails of the source
 
     def chain(self) -> str:
         """The first frame at or after each moment, scaled down and gray."""
-        terms = "+".join(
-            f"gte(t\\,{t:.3f})*not(gte(prev_selected_t\\,{t:.3f}))" for t in self.times
+        return f"{_select(self.times)},scale={self.size}:{self.size}:flags=area,format=gray"
+
+    def thumb_chain(self) -> str:
+        """The first frame at or after each preview moment, fitted into a thumbnail."""
+        width, height = THUMB_SIZE
+        return (
+            f"{_select(self.thumb_times)},"
+            f"scale={width}:{height}:force_original_aspect_ratio=decrease:flags=bilinear,"
+            f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p"
         )
-        return f"select='{terms}',scale={self.size}:{self.size}:flags=area,format=gray"
+
+    def tap(
+        self, key: str, gray: Path | None, thumbs: Path | None
+    ) -> tuple[Callable[[str], str] | None, list[tuple[str, Path, str]]]:
+        """The graph segment (input label → tap labels) writing `gray` and `thumbs` frames,
+        and the (label, raw file, pixel format) of each output it feeds; (None, []) if none."""
+        wanted = [
+            (f"m{key}", path, self.chain(), "gray")
+            for path in [gray]
+            if path is not None and self.times
+        ] + [
+            (f"p{key}", path, self.thumb_chain(), "yuv420p")
+            for path in [thumbs]
+            if path is not None and self.thumb_times
+        ]
+        if not wanted:
+            return None, []
+
+        def segment(src: str) -> str:
+            if len(wanted) == 1:
+                label, _path, chain, _fmt = wanted[0]
+                return f"[{src}]{chain}[{label}]"
+            heads = "".join(f"[{src}{k}]" for k in range(len(wanted)))
+            return f"[{src}]split={len(wanted)}{heads};" + ";".join(
+                f"[{src}{k}]{chain}[{label}]" for k, (label, _p, chain, _f) in enumerate(wanted)
+            )
+
+        return segment, [(label, path, fmt) for label, path, _chain, fmt in wanted]
+
+
+def _select(times: Sequence[float]) -> str:
+    terms = "+".join(f"gte(t\\,{t:.3f})*not(gte(prev_selected_t\\,{t:.3f}))" for t in times)
+    return f"select='{terms}'"
 
 
 def read_samples(path: Path, count: int, size: int = 64) -> list[bytes]:
     """Frames written by a Samples tap; a moment past the end repeats the last frame."""
+    return read_frames(path, count, size * size)
+
+
+def read_frames(path: Path, count: int, frame: int) -> list[bytes]:
+    """`count` raw frames of `frame` bytes; a moment past the end repeats the last frame."""
     data = path.read_bytes()
-    frame = size * size
     frames = [data[i * frame : (i + 1) * frame] for i in range(len(data) // frame)]
     if not frames:
         raise FfmpegError("no sample frames were written")
@@ -340,26 +400,32 @@ def encode_args(
     """One decode, `split` into one filter chain and one encoder per output.
 
     Work common to every output (square pixels, even size, 8-bit 4:2:0) runs once
-    before the split. With `samples`, a few small gray frames of the source and of
-    each output (those with a sample_path) are written on the way, so measuring
-    them needs no second decode.
+    before the split. With `samples`, a few small frames of the source and of each
+    output (gray ones to measure, colour thumbnails for the preview) are written on
+    the way, so neither needs a second decode.
     """
     n = len(outputs)
     common = []
     if not info.square_pixels:
         common.append("scale=w='trunc(iw*sar/2)*2':h=ih")
     common.append("scale=w='trunc(iw/2)*2':h='trunc(ih/2)*2',setsar=1,format=yuv420p")
-    branches = n + (1 if samples else 0)
+    taps: list[tuple[str, Path, str]] = []  # (graph label, raw file, pixel format)
+    source_tap = None
+    if samples:
+        source_tap, wired = samples.tap("src", samples.source_path, samples.thumb_source_path)
+        taps += wired
+    branches = n + (1 if source_tap else 0)
     graph = [
         f"[0:v:0]{','.join(common)},split={branches}" + "".join(f"[s{i}]" for i in range(branches))
     ]
     for i, out in enumerate(outputs):
-        if samples and out.sample_path:
-            graph.append(out.video_graph(f"s{i}", f"v{i}", tap=(samples.chain(), f"m{i}")))
-        else:
-            graph.append(out.video_graph(f"s{i}", f"v{i}"))
-    if samples:
-        graph.append(f"[s{n}]{samples.chain()}[msrc]")
+        tap, wired = samples.tap(str(i), out.sample_path, out.thumb_path) if samples else (None, [])
+        taps += wired
+        graph.append(
+            out.video_graph(f"s{i}", f"v{i}", tap=tap) if tap else out.video_graph(f"s{i}", f"v{i}")
+        )
+    if source_tap:
+        graph.append(source_tap(f"s{n}"))
     with_audio = info.has_audio and all(o.audio_chain for o in outputs)
     if with_audio:
         graph.append(f"[0:a:0]asplit={n}" + "".join(f"[t{i}]" for i in range(n)))
@@ -431,12 +497,9 @@ def encode_args(
             "mp4",
             input_url(out.path),
         ]
-    if samples:
-        raw = ["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray"]
-        for i, out in enumerate(outputs):
-            if out.sample_path:
-                args += ["-map", f"[m{i}]", *raw, input_url(out.sample_path)]
-        args += ["-map", "[msrc]", *raw, input_url(samples.source_path)]
+    for label, path, pix_fmt in taps:
+        args += ["-map", f"[{label}]", "-fps_mode", "passthrough", "-f", "rawvideo"]
+        args += ["-pix_fmt", pix_fmt, input_url(path)]
     return args
 
 
@@ -700,49 +763,52 @@ def verify_output(path: Path, *, expect_audio: bool, expected_seconds: float) ->
 
 @dataclass(frozen=True)
 class PreviewCell:
-    """One thumbnail of a preview sheet: a frame of `path` at `time`, with a label."""
+    """One cell of a preview sheet: a THUMB_SIZE yuv420p picture (None: black) and a label."""
 
-    path: Path
-    time: float
+    picture: bytes | None
     label: str
 
 
-def _drawtext_escape(text: str) -> str:
-    # Inside a quoted filter argument only \ and ' need escaping; expansion is off.
-    return text.replace("\\", "\\\\").replace("'", "\\'").replace(":", "\\:")
+def _drawtext_text(text: str) -> str:
+    """`text` as a drawtext option value inside a -vf chain: escaped once for the option
+    parser, then once more for the filtergraph parser (ffmpeg-filters, "Quoting and
+    escaping"), so names with quotes, colons or commas are drawn as they are."""
+    for char in "\\':":
+        text = text.replace(char, "\\" + char)
+    for char in "\\'[],;":
+        text = text.replace(char, "\\" + char)
+    return text
 
 
-def preview_args(
-    cells: Sequence[PreviewCell], columns: int, out: Path, cell_size: tuple[int, int] = (256, 144)
-) -> list[str]:
-    """A labelled grid of thumbnails (xstack), written as one JPEG."""
-    width, height = cell_size
-    args = [FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-y"]
-    for cell in cells:
-        args += ["-ss", f"{max(0.0, cell.time):.3f}", "-i", input_url(cell.path)]
-    chains = []
-    for i, cell in enumerate(cells):
-        chains.append(
-            f"[{i}:v:0]scale={width}:{height}:force_original_aspect_ratio=decrease,"
-            f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p,"
-            f"drawtext=text='{_drawtext_escape(cell.label)}':expansion=none:x=6:y=h-th-6:"
-            "fontsize=13:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=3"
-            f"[c{i}]"
-        )
-    rows = -(-len(cells) // columns)
-    stack = "".join(f"[c{i}]" for i in range(len(cells)))
-    graph = ";".join(chains) + (
-        f";{stack}xstack=inputs={len(cells)}:grid={columns}x{rows}:fill=black[sheet]"
-        if len(cells) > 1
-        else ""
-    )
-    label = "[sheet]" if len(cells) > 1 else "[c0]"
+def preview_args(labels: Sequence[str], columns: int, out: Path) -> list[str]:
+    """Raw thumbnails on stdin, one per cell in reading order → a labelled grid as one JPEG."""
+    width, height = THUMB_SIZE
+    rows = -(-len(labels) // columns)
+    chain = [
+        f"drawtext=enable='eq(n\\,{i})':text={_drawtext_text(label)}:expansion=none:"
+        "x=6:y=h-th-6:fontsize=13:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=3"
+        for i, label in enumerate(labels)
+    ]
+    chain.append(f"tile={columns}x{rows}")
     return [
-        *args,
-        "-filter_complex",
-        graph,
-        "-map",
-        label,
+        FFMPEG,
+        "-hide_banner",
+        "-nostdin",
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "yuv420p",
+        "-video_size",
+        f"{width}x{height}",
+        "-framerate",
+        "25",
+        "-i",
+        "pipe:0",
+        "-vf",
+        ",".join(chain),
         "-frames:v",
         "1",
         "-q:v",
@@ -757,7 +823,10 @@ def preview_args(
 
 def make_preview(cells: Sequence[PreviewCell], columns: int, out: Path) -> None:
     """Render the preview sheet to `out`; FfmpegError when ffmpeg cannot."""
-    done = _run_capture(preview_args(cells, columns, out), timeout=300)
+    width, height = THUMB_SIZE
+    black = bytes([16]) * (width * height) + bytes([128]) * (width * height // 2)
+    data = b"".join(cell.picture or black for cell in cells)
+    done = _run_capture(preview_args([c.label for c in cells], columns, out), 300, data)
     if done.returncode != 0:
         raise FfmpegError(
             "could not render the preview sheet", done.stderr.decode("utf-8", "replace")[-500:]

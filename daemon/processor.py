@@ -19,7 +19,7 @@ from daemon.figures import sample_times
 from daemon.fsutil import TEMP_SUFFIX, remove_empty_dirs, remove_quietly
 from daemon.log import get_logger
 from daemon.measure import Measurement
-from daemon.preview import write_preview
+from daemon.preview import moments, remove_thumbs, thumbs_path, write_preview
 from daemon.status import write_status
 from daemon.store import Claim, FileRecord, Job, JobStore, LostClaim, OutputRecord
 
@@ -89,7 +89,7 @@ def _source_frames_path(job_dir: Path, stem: str) -> Path:
     return (job_dir / stem).parent / f".{Path(stem).name}.source.frames{TEMP_SUFFIX}"
 
 
-def remove_file_outputs(job_dir: Path, stem: str, variations: int) -> None:
+def remove_file_outputs(job_dir: Path, file_id: int, stem: str, variations: int) -> None:
     """Remove every output (final or temporary) a file may have left: all-or-nothing."""
     for index in range(1, variations + 1):
         final = job_dir / output_name(stem, index)
@@ -97,6 +97,7 @@ def remove_file_outputs(job_dir: Path, stem: str, variations: int) -> None:
         remove_quietly(final.with_name(final.name + TEMP_SUFFIX))
         remove_quietly(_frames_path(job_dir, stem, index))
     remove_quietly(_source_frames_path(job_dir, stem))
+    remove_thumbs(job_dir, file_id, variations)
 
 
 def remove_temp_files(job_dir: Path) -> int:
@@ -160,6 +161,7 @@ class Processor:
                 if record.state in ("queued", "processing"):
                     self.store.finish_file(claim, record.id, "cancelled", "cancelled by request")
             self.store.finish_job(claim, "cancelled", "cancelled by request")
+            remove_thumbs(Path(job.job_dir))
             self._write_status(job.id)
             log.info("job cancelled")
             return "cancelled"
@@ -186,13 +188,13 @@ class Processor:
             summary, warning = self._encode(claim, job, record, stem, info, plan, file_count)
         except (ff.InputError, effects.PlanError, ff.FfmpegError) as exc:
             message = exc.message if isinstance(exc, ff.FfmpegError) else str(exc)
-            remove_file_outputs(job_dir, stem, job.variations)
+            remove_file_outputs(job_dir, record.id, stem, job.variations)
             self.store.finish_file(claim, record.id, "failed", message)
             self._write_status(job.id)
             log.warning("file failed", error=message, ffmpeg_tail=getattr(exc, "tail", "") or None)
             return
         except ff.CancelledError:
-            remove_file_outputs(job_dir, stem, job.variations)
+            remove_file_outputs(job_dir, record.id, stem, job.variations)
             if self.stop.reason == "cancel":
                 self.store.finish_file(claim, record.id, "cancelled", "cancelled by request")
                 raise JobCancelled() from None
@@ -201,7 +203,7 @@ class Processor:
             self.store.requeue_file(claim, record.id)
             raise Interrupted() from None
         except BaseException:
-            remove_file_outputs(job_dir, stem, job.variations)
+            remove_file_outputs(job_dir, record.id, stem, job.variations)
             raise
         self.store.finish_file(claim, record.id, "completed", warning=warning, figures=summary)
         self._write_status(job.id)
@@ -260,7 +262,7 @@ class Processor:
                     figures=per_output.get(variation.index),
                 ),
             )
-        if rendered.samples is not None:
+        if rendered.samples is not None and rendered.samples.source_path is not None:
             remove_quietly(rendered.samples.source_path)
         return summary, warning
 
@@ -274,20 +276,27 @@ class Processor:
         plan: list[effects.Variation],
         on_progress: Callable[[float], None] | None = None,
     ) -> Rendered:
-        """Encode `plan` in fan-out groups to verified temporary files (with sample frames
-        when distinctness is measured)."""
+        """Encode `plan` in fan-out groups to verified temporary files, with gray sample
+        frames when distinctness is measured and thumbnails when a preview is wanted."""
         job_dir = Path(job.job_dir)
         encoder = self.config.encoders.get(job.encoder) or self.config.encoders["default"]
         fanout = self.config.worker.group_size(info.width, info.height)
         measuring = self.config.distinctness.enabled
+        previewing = self.config.distinctness.preview
         samples = (
             ff.Samples(
-                times=tuple(sample_times(info.duration, self.config.distinctness.frames)),
-                source_path=_source_frames_path(job_dir, stem),
+                times=tuple(sample_times(info.duration, self.config.distinctness.frames))
+                if measuring
+                else (),
+                source_path=_source_frames_path(job_dir, stem) if measuring else None,
+                thumb_times=moments(info.duration) if previewing else (),
+                thumb_source_path=thumbs_path(job_dir, record.id, None) if previewing else None,
             )
-            if measuring
+            if measuring or previewing
             else None
         )
+        if previewing:
+            thumbs_path(job_dir, record.id, None).parent.mkdir(parents=True, exist_ok=True)
         rendered = Rendered(samples=samples)
         for start in range(0, len(plan), fanout):
             group = plan[start : start + fanout]
@@ -301,6 +310,7 @@ class Processor:
                         video_graph=_video_graph(v.params, info.aspect, encoder.fps),
                         audio_chain=effects.audio_chain(v.params) if info.has_audio else None,
                         sample_path=_frames_path(job_dir, stem, v.index) if measuring else None,
+                        thumb_path=thumbs_path(job_dir, record.id, v.index) if previewing else None,
                     )
                 )
             progress = (
@@ -377,6 +387,7 @@ class Processor:
         if self.config.distinctness.preview:
             # Before disposal: the sheet needs the sources where they are.
             write_preview(job, self.store.files(job.id), log)
+        remove_thumbs(Path(job.job_dir))
         if job.origin == "inbox" and watch is not None:
             for record in files:
                 if record.disposed_to is None and record.state in ("completed", "failed"):

@@ -12,6 +12,7 @@ from typing import Any
 
 from daemon.config import Config
 from daemon.log import get_logger
+from daemon.preview import remove_thumbs
 from daemon.processor import (
     Processor,
     StopSignal,
@@ -88,9 +89,11 @@ class Worker:
                     log.warning(
                         "killed an ffmpeg left running by a dead worker", pid=record.ffmpeg_pid
                     )
-                remove_file_outputs(Path(job.job_dir), stems[record.id], job.variations)
+                remove_file_outputs(Path(job.job_dir), record.id, stems[record.id], job.variations)
             remove_temp_files(Path(job.job_dir))
             refreshed = self.store.get_job(job.id)
+            if refreshed is not None and refreshed.state in ("failed", "cancelled", "completed"):
+                remove_thumbs(Path(job.job_dir))  # it ended here: no sheet will be made
             if refreshed is not None and Path(job.job_dir).is_dir():
                 write_status(
                     refreshed, files if refreshed.state == job.state else self.store.files(job.id)
@@ -161,6 +164,7 @@ class Worker:
                 self.store.finish_job(claim, "failed", f"internal error: {exc}")
                 job = self.store.get_job(job_id)
                 if job is not None:
+                    remove_thumbs(Path(job.job_dir))
                     write_status(job, self.store.files(job_id))
             except Exception:
                 self.log.exception("could not record the crash", job_id=job_id)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from daemon import ffmpeg as ff
 from daemon import figures as fig
 from tests.conftest import ClipFactory, DaemonProcess, Workspace, wait_for
 
@@ -89,6 +90,50 @@ def test_preview_grid_for_two_files_of_three_variations(
             assert figures["nearest_variation_distance"] is not None
 
 
+def rgb_picture(path: Path, *filters: str, seek: float | None = None) -> bytes:
+    """One frame of `path` (at `seek`), filtered, as raw RGB (so JPEG's full range and
+    video's limited range compare alike)."""
+    args = ["ffmpeg", "-v", "error", "-nostdin"]
+    if seek is not None:
+        args += ["-ss", f"{seek:.3f}"]
+    args += ["-i", str(path), "-frames:v", "1", "-vf", ",".join([*filters, "format=rgb24"])]
+    args += ["-f", "rawvideo", "-"]
+    return subprocess.run(args, capture_output=True, check=True).stdout
+
+
+def mean_difference(a: bytes, b: bytes) -> float:
+    assert len(a) == len(b) and a
+    return sum(abs(x - y) for x, y in zip(a, b, strict=True)) / len(a)
+
+
+def test_preview_cells_show_the_source_at_its_moments(
+    workspace: Workspace,
+    clips: ClipFactory,
+    tmp_path: Path,
+    daemon_factory: Callable[..., DaemonProcess],
+) -> None:
+    workspace.write(variations=2)
+    reference = clips.make(tmp_path / "clip.mp4", seconds=3, size="320x240", rate=25)
+    daemon_factory(workspace.config_path)
+    clips.make(workspace.inbox / "clip.mp4", seconds=3, size="320x240", rate=25)
+    [status] = completed(workspace.output)
+    assert status["state"] == "completed"
+    [folder] = workspace.job_dirs()
+    sheet = folder / "preview.jpg"
+    assert image_size(sheet) == (3 * 256, 2 * 144)
+    # The source column (left): the 4:3 picture (192 wide) in each cell's top half,
+    # clear of the pads at the sides and of the label at the bottom.
+    cells = [rgb_picture(sheet, f"crop=192:72:32:{row * 144}") for row in range(2)]
+    fit = "scale=256:144:force_original_aspect_ratio=decrease,pad=256:144:(ow-iw)/2:(oh-ih)/2"
+    candidates = (0.5, 1.0, 1.5, 2.0, 2.5)
+    frames = {t: rgb_picture(reference, fit, "crop=192:72:32:0", seek=t) for t in candidates}
+    for cell, moment in zip(cells, (1.0, 2.0), strict=True):  # a 3 s clip: at 1/3 and 2/3
+        nearest = min(candidates, key=lambda t: mean_difference(cell, frames[t]))
+        assert nearest == moment
+        assert mean_difference(cell, frames[moment]) < 6
+    assert not list(folder.glob(".vidvar-thumbs*")), "the thumbnails outlive the job"
+
+
 def test_figures_respond_to_the_profile(
     workspace: Workspace, clips: ClipFactory, daemon_factory: Callable[..., DaemonProcess]
 ) -> None:
@@ -154,3 +199,27 @@ def test_a_preview_failure_does_not_fail_the_job(
     assert status["files"][0]["completed_variations"] == 2
     assert daemon.saw("could not write the preview sheet")
     assert not list(folder.glob("*.vidvar-tmp"))
+
+
+def test_a_sheet_without_pictures_still_renders(tmp_path: Path) -> None:
+    # Thumbnails lost (a job finished by an older release, a wiped folder): black cells.
+    cells = [ff.PreviewCell(None, "clip @ 1.0s"), ff.PreviewCell(None, "v1 no effect")]
+    ff.make_preview(cells, 2, tmp_path / "sheet.jpg")
+    assert image_size(tmp_path / "sheet.jpg") == (2 * 256, 144)
+
+
+def test_labels_are_drawn_exactly_as_named(tmp_path: Path) -> None:
+    label = "it's: $(x), [a];b \\ 100% ünï 動画"
+    ff.make_preview([ff.PreviewCell(None, label)], 1, tmp_path / "escaped.jpg")
+    # The same sheet with the label read from a file, where no escaping applies.
+    (tmp_path / "label.txt").write_text(label)
+    args = ff.preview_args(["X"], 1, tmp_path / "from-file.jpg")
+    at = args.index("-vf") + 1
+    args[at] = args[at].replace("text=X:", f"textfile={tmp_path / 'label.txt'}:")
+    black = bytes([16]) * 256 * 144 + bytes([128]) * 256 * 72
+    subprocess.run(args, input=black, check=True, capture_output=True)
+    escaped, from_file = (rgb_picture(tmp_path / n) for n in ("escaped.jpg", "from-file.jpg"))
+    assert escaped == from_file
+    plain = tmp_path / "plain.jpg"
+    ff.make_preview([ff.PreviewCell(None, "its x a b 100 uni")], 1, plain)
+    assert rgb_picture(plain) != escaped  # the comparison can tell labels apart
