@@ -8,6 +8,7 @@ with stderr drained so ffmpeg never blocks on a full pipe, progress parsed from
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -405,10 +406,7 @@ def encode_args(
     the way, so neither needs a second decode.
     """
     n = len(outputs)
-    common = []
-    if not info.square_pixels:
-        common.append("scale=w='trunc(iw*sar/2)*2':h=ih")
-    common.append("scale=w='trunc(iw/2)*2':h='trunc(ih/2)*2',setsar=1,format=yuv420p")
+    common = _common_chain(info)
     taps: list[tuple[str, Path, str]] = []  # (graph label, raw file, pixel format)
     source_tap = None
     if samples:
@@ -501,6 +499,25 @@ def encode_args(
         args += ["-map", f"[{label}]", "-fps_mode", "passthrough", "-f", "rawvideo"]
         args += ["-pix_fmt", pix_fmt, input_url(path)]
     return args
+
+
+def _common_chain(info: MediaInfo) -> list[str]:
+    """Filters every output needs (square pixels, even size, 8-bit 4:2:0): run once."""
+    common = []
+    if not info.square_pixels:
+        common.append("scale=w='trunc(iw*sar/2)*2':h=ih")
+    common.append("scale=w='trunc(iw/2)*2':h='trunc(ih/2)*2',setsar=1,format=yuv420p")
+    return common
+
+
+def shared_work_args(source: str | Path, info: MediaInfo) -> list[str]:
+    """Decode and the common chain only, into nothing: the work one fan-out shares
+    between its outputs (what the benchmark weighs against the whole encode)."""
+    args = [FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-i", input_url(source)]
+    args += ["-filter_complex", f"[0:v:0]{','.join(_common_chain(info))}[v]", "-map", "[v]"]
+    if info.has_audio:
+        args += ["-map", "0:a:0"]
+    return [*args, "-f", "null", "-"]
 
 
 def _fanout_threads(outputs: int) -> int:
@@ -756,6 +773,19 @@ def verify_output(path: Path, *, expect_audio: bool, expected_seconds: float) ->
     if problems:
         raise FfmpegError("the output failed verification: " + "; ".join(problems))
     return info
+
+
+def verify_outputs(checks: Sequence[tuple[Path, bool, float]]) -> None:
+    """verify_output for (path, expect_audio, expected_seconds) of one group, all at once:
+    each ffprobe spends most of its time starting, so they overlap. Raises the first
+    FfmpegError in the given order."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(checks))) as pool:
+        futures = [
+            pool.submit(verify_output, path, expect_audio=audio, expected_seconds=seconds)
+            for path, audio, seconds in checks
+        ]
+        for future in futures:
+            future.result()
 
 
 # --- small frames and preview sheets -------------------------------------------------

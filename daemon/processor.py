@@ -329,12 +329,13 @@ class Processor:
                 grace_seconds=min(self.config.worker.stop_grace_seconds, 5.0),
             )
             self.store.set_ffmpeg(claim, record.id, None, None)
+            ff.verify_outputs(
+                [
+                    (spec.path, info.has_audio, info.duration / variation.speed)
+                    for variation, spec in zip(group, specs, strict=True)
+                ]
+            )
             for variation, spec in zip(group, specs, strict=True):
-                ff.verify_output(
-                    spec.path,
-                    expect_audio=info.has_audio,
-                    expected_seconds=info.duration / variation.speed,
-                )
                 rendered.outputs[variation.index] = spec
         return rendered
 

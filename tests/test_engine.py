@@ -136,6 +136,18 @@ def test_outputs_have_the_contract_properties(
     assert len(hashes) == len(results) + 1  # pairwise different and different from the source
 
 
+def test_a_group_is_verified_together_and_a_bad_output_named(
+    clips: ClipFactory, tmp_path: Path
+) -> None:
+    good = clips.make(tmp_path / "good.mp4", seconds=2)
+    silent = clips.make(tmp_path / "silent.mp4", seconds=2, audio=False)
+    ff.verify_outputs([(good, True, 2.0), (good, True, 2.0)])
+    with pytest.raises(ff.FfmpegError, match="audio is missing"):
+        ff.verify_outputs([(good, True, 2.0), (silent, True, 2.0)])
+    with pytest.raises(ff.FfmpegError, match=r"lasts 2\.0\d s where 6\.00 s was expected"):
+        ff.verify_outputs([(good, True, 6.0), (silent, True, 2.0)])  # the first in order
+
+
 @pytest.mark.parametrize("degrees", [90, 270])
 def test_rotation_metadata_keeps_display_orientation(
     degrees: int, clips: ClipFactory, tmp_path: Path
