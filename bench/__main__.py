@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="what", required=True)
     t = sub.add_parser("throughput", help="naive loop vs bare fan-out vs the daemon end to end")
-    t.add_argument("--rounds", type=int, default=1, help="alternating rounds per clip (default 1)")
+    t.add_argument("--rounds", type=int, default=3, help="alternating rounds per clip (default 3)")
     t.add_argument("--variations", type=int, default=5)
     t.add_argument(
         "--clips",
