@@ -57,7 +57,14 @@ def status_document(job: Job, files: list[FileRecord]) -> dict[str, Any]:
 
 
 def write_status(job: Job, files: list[FileRecord]) -> Path:
-    """Write the job folder's status.json atomically; returns its path."""
+    """Write the job folder's status.json atomically; returns its path.
+
+    While a job is processing, status.json is rewritten at every few points of
+    progress and is not fsynced: each fsync also flushes ffmpeg's unwritten output
+    and cost 5% wall time on a 1080p encode, and after a power cut recovery
+    rewrites the status of every interrupted job from the store. Every other state
+    is written durably.
+    """
     path = Path(job.job_dir) / STATUS_FILE
-    atomic_write_json(path, status_document(job, files))
+    atomic_write_json(path, status_document(job, files), durable=job.state != "processing")
     return path

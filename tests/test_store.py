@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import multiprocessing
+import os
 import sqlite3
 from pathlib import Path
 
 import pytest
 
+from daemon.status import write_status
 from daemon.store import (
     JobStore,
     LostClaim,
@@ -194,3 +198,20 @@ def test_racing_processes_claim_each_job_exactly_once(store: JobStore, store_url
     claimed = [job_id for result in results for job_id in result]
     assert sorted(claimed) == sorted(ids)
     assert len(claimed) == len(set(claimed))
+
+
+def test_status_is_fsynced_except_for_progress_while_processing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = open_store(str(tmp_path / "vidvar.db"))
+    job, _ = store.enqueue(new_job("s"))
+    job = dataclasses.replace(job, job_dir=str(tmp_path / "job"))
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
+    for state, durable in (("queued", True), ("processing", False), ("completed", True)):
+        synced.clear()
+        write_status(dataclasses.replace(job, state=state), store.files(job.id))
+        assert json.loads((tmp_path / "job" / "status.json").read_text())["state"] == state
+        assert bool(synced) == durable, state
+    store.close()
