@@ -348,15 +348,11 @@ class Samples:
     ) -> tuple[Callable[[str], str] | None, list[tuple[str, Path, str]]]:
         """The graph segment (input label → tap labels) writing `gray` and `thumbs` frames,
         and the (label, raw file, pixel format) of each output it feeds; (None, []) if none."""
-        wanted = [
-            (f"m{key}", path, self.chain(), "gray")
-            for path in [gray]
-            if path is not None and self.times
-        ] + [
-            (f"p{key}", path, self.thumb_chain(), "yuv420p")
-            for path in [thumbs]
-            if path is not None and self.thumb_times
-        ]
+        wanted: list[tuple[str, Path, str, str]] = []  # label, file, chain, pixel format
+        if gray is not None and self.times:
+            wanted.append((f"m{key}", gray, self.chain(), "gray"))
+        if thumbs is not None and self.thumb_times:
+            wanted.append((f"p{key}", thumbs, self.thumb_chain(), "yuv420p"))
         if not wanted:
             return None, []
 
