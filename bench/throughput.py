@@ -219,7 +219,8 @@ def run(clips: list[str], rounds: int, count: int) -> int:
     fanout = WorkerConfig().fanout
     print(
         f"vidvar throughput: {count} variations per clip, fanout {fanout}, encoder "
-        f"{ENCODER.preset} crf {ENCODER.crf}, {rounds} round(s), modes alternate a, b, c"
+        f"{ENCODER.preset} crf {ENCODER.crf}, {rounds} round(s) of a, b, c, each round "
+        "starting with the next mode"
     )
     print(
         f"{'clip':<8} {'mode':<16} {'CPU s':>8} {'wall s':>8} {'CPU/out-s':>10} {'wall/out-s':>10}"
@@ -243,17 +244,21 @@ def run(clips: list[str], rounds: int, count: int) -> int:
                 "ffmpeg_rss",
             )
         }
-        for _ in range(rounds):
-            cpu, wall = run_commands(source, count, 1, work / "a")
-            results["a_cpu"].append(cpu)
-            results["a_wall"].append(wall)
-            cpu, wall = run_commands(source, count, fanout, work / "b")
-            results["b_cpu"].append(cpu)
-            results["b_wall"].append(wall)
+        for round_number in range(rounds):
+            # Each round starts with a different mode, so that a machine slowing down
+            # under sustained load does not always penalise the same one.
+            modes = "abc"[round_number % 3 :] + "abc"[: round_number % 3]
+            for mode in modes:
+                if mode in "ab":
+                    group = 1 if mode == "a" else fanout
+                    cpu, wall = run_commands(source, count, group, work / mode)
+                    results[f"{mode}_cpu"].append(cpu)
+                    results[f"{mode}_wall"].append(wall)
+                    continue
+                measured = run_daemon(source, count)
+                for key, value in measured.items():
+                    results["c_" + key if key in ("cpu", "wall") else key].append(value)
             results["shared_cpu"].append(run_shared(source))
-            measured = run_daemon(source, count)
-            for key, value in measured.items():
-                results["c_" + key if key in ("cpu", "wall") else key].append(value)
         for mode, label in (("a", "a naive loop"), ("b", "b bare fan-out"), ("c", "c daemon")):
             cpu, wall = median(results[f"{mode}_cpu"]), median(results[f"{mode}_wall"])
             print(
