@@ -106,16 +106,16 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def children_of(pid: int) -> list[int]:
-    """Direct children of a process."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(stat[1]) == pid:
-                found.append(int(entry.name))
+    """Direct children of a process, from /proc/PID/task/*/children (a few small reads;
+    a scan of all /proc ten times a second took a good part of a core from what it
+    measured)."""
+    found: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                found += [int(c) for c in (task / "children").read_text().split()]
+    except OSError:
+        pass
     return found
 
 
