@@ -386,7 +386,7 @@ class Processor:
         watch = _watch_or_none(self.config, job.watch)
         files = self.store.files(job.id, with_outputs=False)
         if self.config.distinctness.preview:
-            # Before disposal: the sheet needs the sources where they are.
+            # From the thumbnails the encodes left; the sources are not read again.
             write_preview(job, self.store.files(job.id), log)
         remove_thumbs(Path(job.job_dir))
         if job.origin == "inbox" and watch is not None:
