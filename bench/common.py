@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -88,6 +89,12 @@ class Daemon:
         self.proc.terminate()
         self.proc.wait(timeout=60)
         self._log.close()
+
+
+def children_cpu_seconds() -> float:
+    """utime + stime of this process's children it has waited for (the ffmpeg it ran)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def cpu_seconds_with_children(pid: int) -> float:

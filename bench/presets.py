@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import resource
 import shutil
 import subprocess
 from pathlib import Path
 
-from bench.common import workspace
+from bench.common import children_cpu_seconds, workspace
 
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow")
 SOURCES = {
@@ -20,11 +19,6 @@ SOURCES = {
         "gradients=size=1280x720:rate=30:speed=0.02,noise=alls=8:allf=t",
     ],
 }
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def _ssim(a: Path, b: Path) -> float:
@@ -68,7 +62,7 @@ def run(crf: int = 21, seconds: int = 8) -> int:
         rows = {}
         for preset in PRESETS:
             out = work / f"{name}-{preset}.mp4"
-            before = _children_cpu()
+            before = children_cpu_seconds()
             subprocess.run(
                 [
                     "ffmpeg",
@@ -90,7 +84,7 @@ def run(crf: int = 21, seconds: int = 8) -> int:
                 ],
                 check=True,
             )
-            rows[preset] = (_children_cpu() - before, out.stat().st_size, _ssim(out, source))
+            rows[preset] = (children_cpu_seconds() - before, out.stat().st_size, _ssim(out, source))
         ref_cpu, ref_size, _ = rows["slow"]
         for preset, (cpu, size, ssim) in rows.items():
             print(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import resource
 import shutil
 import subprocess
 import threading
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from bench.common import (
     Daemon,
+    children_cpu_seconds,
     children_of,
     cpu_seconds_with_children,
     median,
@@ -93,11 +93,6 @@ def make_clip(name: str, folder: Path) -> Path:
     return path
 
 
-def _children_cpu() -> tuple[float, int]:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss
-
-
 def _plan(source: Path, count: int) -> tuple[ff.MediaInfo, list[effects.Variation]]:
     info = ff.probe(source)
     return info, effects.plan_variations(
@@ -122,7 +117,7 @@ def run_commands(source: Path, count: int, group_size: int, out: Path) -> tuple[
     """CPU and wall seconds of the encodes in groups of `group_size` (1: the naive loop)."""
     info, plan = _plan(source, count)
     out.mkdir(parents=True, exist_ok=True)
-    cpu0, _ = _children_cpu()
+    cpu0 = children_cpu_seconds()
     start = time.monotonic()
     for first in range(0, count, group_size):
         group = plan[first : first + group_size]
@@ -132,16 +127,16 @@ def run_commands(source: Path, count: int, group_size: int, out: Path) -> tuple[
             stdout=subprocess.DEVNULL,
         )
     wall = time.monotonic() - start
-    cpu1, _ = _children_cpu()
+    cpu1 = children_cpu_seconds()
     shutil.rmtree(out)
     return cpu1 - cpu0, wall
 
 
 def run_shared(source: Path) -> float:
     """CPU seconds of what one fan-out shares between its outputs: decode + common chain."""
-    cpu0, _ = _children_cpu()
+    cpu0 = children_cpu_seconds()
     subprocess.run(ff.shared_work_args(source, ff.probe(source)), check=True)
-    return _children_cpu()[0] - cpu0
+    return children_cpu_seconds() - cpu0
 
 
 def run_daemon(source: Path, count: int) -> dict[str, float]:
