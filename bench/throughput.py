@@ -1,5 +1,10 @@
 """(a) the naive loop, one ffmpeg per variation; (b) the bare fan-out commands the daemon
-issues; (c) the daemon end to end, from drop to all outputs verified. Alternating runs."""
+issues; (c) the daemon end to end, from drop to all outputs verified. Alternating runs.
+
+All three encode the same variations: those the daemon planned in the round's c run
+(from its status.json). Effect values change the encoder's work a lot (grain
+strength 7 costs x264 about twice the CPU of strength 2), so comparing the daemon's
+random plan with a fixed one would measure the plans, not the orchestration."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from bench.common import (
     Daemon,
@@ -24,7 +30,9 @@ from bench.common import (
 )
 from daemon import effects
 from daemon import ffmpeg as ff
-from daemon.config import EncoderProfile, WorkerConfig, default_effects_profile
+from daemon.config import EncoderProfile, WorkerConfig
+
+Params = dict[str, Any]  # one variation's effects, as status.json lists them
 
 CLIPS: dict[str, list[str]] = {
     "720p": [
@@ -93,36 +101,32 @@ def make_clip(name: str, folder: Path) -> Path:
     return path
 
 
-def _plan(source: Path, count: int) -> tuple[ff.MediaInfo, list[effects.Variation]]:
-    info = ff.probe(source)
-    return info, effects.plan_variations(
-        default_effects_profile(), count, effects.file_seed("bench", source.name)
-    )
-
-
-def _specs(info: ff.MediaInfo, group: list[effects.Variation], out: Path) -> list[ff.OutputSpec]:
+def _specs(info: ff.MediaInfo, group: list[Params], first: int, out: Path) -> list[ff.OutputSpec]:
     return [
         ff.OutputSpec(
-            path=out / f"v{v.index}.mp4",
-            video_graph=lambda a, b, p=v.params: effects.video_graph(
+            path=out / f"v{first + offset + 1}.mp4",
+            video_graph=lambda a, b, p=params: effects.video_graph(
                 p, info.aspect, a, b, ENCODER.fps
             ),
-            audio_chain=effects.audio_chain(v.params) if info.has_audio else None,
+            audio_chain=effects.audio_chain(params) if info.has_audio else None,
         )
-        for v in group
+        for offset, params in enumerate(group)
     ]
 
 
-def run_commands(source: Path, count: int, group_size: int, out: Path) -> tuple[float, float]:
-    """CPU and wall seconds of the encodes in groups of `group_size` (1: the naive loop)."""
-    info, plan = _plan(source, count)
+def run_commands(
+    source: Path, plan: list[Params], group_size: int, out: Path
+) -> tuple[float, float]:
+    """CPU and wall seconds of the encodes of `plan` in groups of `group_size` (1: the
+    naive loop)."""
+    info = ff.probe(source)
     out.mkdir(parents=True, exist_ok=True)
     cpu0 = children_cpu_seconds()
     start = time.monotonic()
-    for first in range(0, count, group_size):
+    for first in range(0, len(plan), group_size):
         group = plan[first : first + group_size]
         subprocess.run(
-            ff.encode_args(source, info, _specs(info, group, out), ENCODER),
+            ff.encode_args(source, info, _specs(info, group, first, out), ENCODER),
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -139,8 +143,9 @@ def run_shared(source: Path) -> float:
     return children_cpu_seconds() - cpu0
 
 
-def run_daemon(source: Path, count: int) -> dict[str, float]:
-    """Drop the clip into a running daemon's inbox; measure until status.json says completed."""
+def run_daemon(source: Path, count: int) -> tuple[dict[str, float], list[Params]]:
+    """Drop the clip into a running daemon's inbox; measure until status.json says
+    completed. Returns the figures and the effects of the variations it made."""
     root, config = workspace(variations=count, on_success="keep")
     update_config(config, worker={"fanout": WorkerConfig().fanout})
     daemon = Daemon(config)
@@ -177,8 +182,10 @@ def run_daemon(source: Path, count: int) -> dict[str, float]:
         cpu = cpu_seconds_with_children(daemon.proc.pid) - cpu0
         done.set()
         sampler.join()
+        status = json.loads(statuses[0].read_text())
         if state != "completed":
-            raise RuntimeError(f"the daemon failed the job: {statuses[0].read_text()}")
+            raise RuntimeError(f"the daemon failed the job: {status}")
+        plan = [o["effects"] for o in sorted(status["files"][0]["outputs"], key=_variation)]
         events = daemon.events()
         queued = _ts(next(e for e in events if e.get("event") == "queued"))
         started = _ts(next(e for e in events if e.get("event") == "ffmpeg started"))
@@ -194,7 +201,7 @@ def run_daemon(source: Path, count: int) -> dict[str, float]:
             "latency": started - queued,
             "daemon_rss": peak_rss_mb(daemon.proc.pid),
             "ffmpeg_rss": ffmpeg_peak[0],
-        }
+        }, plan
     finally:
         daemon.stop()
         shutil.rmtree(root, ignore_errors=True)
@@ -206,6 +213,10 @@ def _spread(numerators: list[float], denominators: list[float]) -> str:
     return f"{ratios[0]:.2f}..{ratios[-1]:.2f}"
 
 
+def _variation(output: dict[str, Any]) -> int:
+    return int(output["variation"])
+
+
 def _ts(event: dict[str, str]) -> float:
     return datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00")).timestamp()
 
@@ -215,8 +226,8 @@ def run(clips: list[str], rounds: int, count: int) -> int:
     fanout = WorkerConfig().fanout
     print(
         f"vidvar throughput: {count} variations per clip, fanout {fanout}, encoder "
-        f"{ENCODER.preset} crf {ENCODER.crf}, {rounds} round(s) of a, b, c, each round "
-        "starting with the next mode"
+        f"{ENCODER.preset} crf {ENCODER.crf}, {rounds} round(s) of c, then a and b in "
+        "alternating order, all three on the variations c planned"
     )
     print(
         f"{'clip':<8} {'mode':<16} {'CPU s':>8} {'wall s':>8} {'CPU/out-s':>10} {'wall/out-s':>10}"
@@ -241,19 +252,17 @@ def run(clips: list[str], rounds: int, count: int) -> int:
             )
         }
         for round_number in range(rounds):
-            # Each round starts with a different mode, so that a machine slowing down
-            # under sustained load does not always penalise the same one.
-            modes = "abc"[round_number % 3 :] + "abc"[: round_number % 3]
-            for mode in modes:
-                if mode in "ab":
-                    group = 1 if mode == "a" else fanout
-                    cpu, wall = run_commands(source, count, group, work / mode)
-                    results[f"{mode}_cpu"].append(cpu)
-                    results[f"{mode}_wall"].append(wall)
-                    continue
-                measured = run_daemon(source, count)
-                for key, value in measured.items():
-                    results["c_" + key if key in ("cpu", "wall") else key].append(value)
+            # The daemon goes first because its plan is only known once it has run; a
+            # and b swap places each round, so that a machine slowing down under
+            # sustained load does not always penalise the same one.
+            measured, plan = run_daemon(source, count)
+            for key, value in measured.items():
+                results["c_" + key if key in ("cpu", "wall") else key].append(value)
+            for mode in "ab" if round_number % 2 == 0 else "ba":
+                group = 1 if mode == "a" else fanout
+                cpu, wall = run_commands(source, plan, group, work / mode)
+                results[f"{mode}_cpu"].append(cpu)
+                results[f"{mode}_wall"].append(wall)
             results["shared_cpu"].append(run_shared(source))
         for mode, label in (("a", "a naive loop"), ("b", "b bare fan-out"), ("c", "c daemon")):
             cpu, wall = median(results[f"{mode}_cpu"]), median(results[f"{mode}_wall"])
