@@ -76,7 +76,7 @@ case "$cmd" in
         "$VENV/bin/ruff" check daemon tests bench
         "$VENV/bin/ruff" format --check daemon tests bench
         say "mypy"
-        "$VENV/bin/mypy" daemon
+        "$VENV/bin/mypy" daemon bench
         say "pytest"
         # pytest exits 5 when it collected nothing: that fails the run too. A private
         # basetemp keeps two runs on one machine from pruning each other's folders.

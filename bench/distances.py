@@ -73,7 +73,8 @@ def run(variations: int = 5, seconds: int = 6) -> int:
             )
             for v in plan
         ]
-        taps = ff.Samples(tuple(fig.sample_times(info.duration, 4)), work / f"{name}.frames")
+        source_frames = work / f"{name}.frames"
+        taps = ff.Samples(tuple(fig.sample_times(info.duration, 4)), source_frames)
         plain = [ff.OutputSpec(s.path, s.video_graph, None) for s in specs]
         # Encoding with the sample taps against encoding without: the measurement's cost.
         start = _cpu()
@@ -86,7 +87,7 @@ def run(variations: int = 5, seconds: int = 6) -> int:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        src = fig.load(taps.source_path, 4)
+        src = fig.load(source_frames, 4)
         samples = [fig.load(s.sample_path, 4) for s in specs if s.sample_path]
         for i, sample in enumerate(samples):
             figures = fig.output_figures(src, sample, samples[:i] + samples[i + 1 :])
