@@ -4,6 +4,7 @@
     python -m bench scale [--files N] [--jobs N]
     python -m bench distances
     python -m bench presets
+    python -m bench grain
 
 Every figure comes from runs made side by side in this one invocation, so ratios
 compare like with like on whatever machine runs it.
@@ -14,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import distances, presets, scale, throughput
+from bench import distances, grain, presets, scale, throughput
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,7 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--jobs", type=int, default=100_000)
     sub.add_parser("distances", help="figures of the default profile; CPU of measuring")
     sub.add_parser("presets", help="x264 presets: CPU, size and SSIM against 'slow'")
+    sub.add_parser("grain", help="grain strength: CPU, size and what the encoder keeps")
     args = parser.parse_args(argv)
+    if args.what == "grain":
+        return grain.run()
     if args.what == "presets":
         return presets.run()
     if args.what == "distances":

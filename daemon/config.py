@@ -87,7 +87,7 @@ EFFECT_DEFAULTS: dict[str, tuple[float, float, float, float]] = {
     "gamma": (0.95, 1.05, 1.0, 1.0),
     "zoom": (1.03, 1.08, 1.0, 1.0),  # crop window 1/zoom of the frame, off centre
     "speed": (0.97, 1.03, 1.0, 1.0),  # video and audio tempo together
-    "grain": (2.0, 7.0, 0.0, 1.0),  # noise strength, own seed
+    "grain": (2.0, 5.0, 0.0, 1.0),  # noise strength, own seed; above 5 see config/vidvar.yaml
     "volume": (0.9, 1.1, 1.0, 1.0),
     "mirror": (0.0, 1.0, 0.0, 0.0),  # off by default: it breaks text and logos
 }
