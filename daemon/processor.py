@@ -318,6 +318,7 @@ class Processor:
                 if on_progress
                 else None
             )
+            began = time.monotonic()
             ff.run_ffmpeg(
                 ff.encode_args(record.source_path, info, specs, encoder, samples),
                 expected_seconds=info.duration / min(v.speed for v in group),
@@ -327,6 +328,10 @@ class Processor:
                 cancel=self.stop.event,
                 stall_seconds=self.config.worker.stall_seconds,
                 grace_seconds=min(self.config.worker.stop_grace_seconds, 5.0),
+            )
+            # The encode's own wall time: what the job took beyond it is orchestration.
+            get_logger(job_id=claim.job_id, file_id=record.id, file=record.name).info(
+                "ffmpeg finished", outputs=len(group), seconds=round(time.monotonic() - began, 3)
             )
             self.store.set_ffmpeg(claim, record.id, None, None)
             ff.verify_outputs(

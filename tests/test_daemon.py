@@ -108,6 +108,11 @@ def test_enqueued_job_is_processed_after_the_client_exits(
     effects = [json.dumps(o["effects"], sort_keys=True) for o in status["files"][0]["outputs"]]
     assert len(set(effects)) == 3  # unique effects per output
     assert source.exists()  # queued by hand: never moved
+    # The encode's own wall time is logged with the job and file, so that what a job
+    # took beyond its encodes (orchestration) can be read from the log.
+    [finished] = [e for e in daemon.events() if e.get("event") == "ffmpeg finished"]
+    assert finished["job_id"] == status["job_id"] and finished["file"] == "clip.mp4"
+    assert finished["outputs"] == 3 and finished["seconds"] > 0
     assert daemon.stop() == 0
 
 
