@@ -1,10 +1,12 @@
-"""Helpers shared by the benchmarks: workspaces, the daemon as a subprocess, /proc readings."""
+"""Helpers shared by the benchmarks: workspaces, the daemon as a subprocess, /proc readings,
+SSIM of two videos."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -130,3 +132,15 @@ def median(values: list[float]) -> float:
     ordered = sorted(values)
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def video_ssim(a: Path, b: Path) -> float:
+    """Mean SSIM of two videos, from ffmpeg's ssim filter (NaN when it prints none)."""
+    done = subprocess.run(
+        ["ffmpeg", "-nostdin", "-i", str(a), "-i", str(b), "-lavfi", "ssim", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = re.search(r"All:([0-9.]+)", done.stderr)
+    return float(found.group(1)) if found else float("nan")

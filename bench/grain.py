@@ -3,13 +3,12 @@ encoder keeps (SSIM against the same variation without grain), per strength."""
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
-from bench.common import children_cpu_seconds, workspace
+from bench.common import children_cpu_seconds, video_ssim, workspace
 from daemon import effects
 from daemon import ffmpeg as ff
 from daemon.config import EncoderProfile
@@ -33,17 +32,6 @@ BASE: dict[str, Any] = {
     "zoom_y": 0.6,
     "speed": 1.0,
 }
-
-
-def _ssim(a: Path, b: Path) -> float:
-    done = subprocess.run(
-        ["ffmpeg", "-nostdin", "-i", str(a), "-i", str(b), "-lavfi", "ssim", "-f", "null", "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    found = re.search(r"All:([0-9.]+)", done.stderr)
-    return float(found.group(1)) if found else float("nan")
 
 
 def _encode(source: Path, info: ff.MediaInfo, params: dict[str, Any], out: Path) -> float:
@@ -88,7 +76,7 @@ def run(seconds: int = 8) -> int:
                 out = work / f"{name}-{strength}.mp4"
                 params = {**BASE, "grain": strength, "grain_seed": 12345}
                 cpu = _encode(source, info, params, out)
-                ssim = _ssim(out, plain)
+                ssim = video_ssim(out, plain)
             size = out.stat().st_size
             print(
                 f"{name:<11} {strength:>5} {cpu:6.1f} {cpu / base_cpu:6.2f} "

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 from pathlib import Path
 
-from bench.common import children_cpu_seconds, workspace
+from bench.common import children_cpu_seconds, video_ssim, workspace
 
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow")
 SOURCES = {
@@ -19,17 +18,6 @@ SOURCES = {
         "gradients=size=1280x720:rate=30:speed=0.02,noise=alls=8:allf=t",
     ],
 }
-
-
-def _ssim(a: Path, b: Path) -> float:
-    done = subprocess.run(
-        ["ffmpeg", "-nostdin", "-i", str(a), "-i", str(b), "-lavfi", "ssim", "-f", "null", "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    found = re.search(r"All:([0-9.]+)", done.stderr)
-    return float(found.group(1)) if found else float("nan")
 
 
 def run(crf: int = 21, seconds: int = 8) -> int:
@@ -84,7 +72,8 @@ def run(crf: int = 21, seconds: int = 8) -> int:
                 ],
                 check=True,
             )
-            rows[preset] = (children_cpu_seconds() - before, out.stat().st_size, _ssim(out, source))
+            cpu = children_cpu_seconds() - before
+            rows[preset] = (cpu, out.stat().st_size, video_ssim(out, source))
         ref_cpu, ref_size, _ = rows["slow"]
         for preset, (cpu, size, ssim) in rows.items():
             print(
