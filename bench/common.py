@@ -62,7 +62,7 @@ class Daemon:
         self.log_path = config.parent / "daemon.log"
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "daemon", "run", "-c", str(config)],
+            [sys.executable, "-m", "vidvar", "run", "-c", str(config)],
             stdout=self._log,
             stderr=self._log,
             stdin=subprocess.DEVNULL,

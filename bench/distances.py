@@ -10,10 +10,10 @@ import subprocess
 from pathlib import Path
 
 from bench.common import children_cpu_seconds, median, workspace
-from daemon import effects
-from daemon import ffmpeg as ff
-from daemon import figures as fig
-from daemon.config import EncoderProfile, default_effects_profile
+from vidvar import effects
+from vidvar import ffmpeg as ff
+from vidvar import figures as fig
+from vidvar.config import EncoderProfile, default_effects_profile
 
 SOURCES = {
     "mandelbrot": "mandelbrot=size=640x360:rate=25",

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import children_cpu_seconds, video_ssim, workspace
-from daemon import effects
-from daemon import ffmpeg as ff
-from daemon.config import EncoderProfile
+from vidvar import effects
+from vidvar import ffmpeg as ff
+from vidvar.config import EncoderProfile
 
 ENCODER = EncoderProfile(name="default")
 STRENGTHS = range(0, 9)

@@ -9,8 +9,8 @@ import sys
 import time
 
 from bench.common import REPO, Daemon, peak_rss_mb, update_config, workspace
-from daemon.config import load_config
-from daemon.store import NewFile, NewJob, open_store
+from vidvar.config import load_config
+from vidvar.store import NewFile, NewJob, open_store
 
 
 def drop_files(count: int) -> None:
@@ -70,7 +70,7 @@ def status_time(jobs: int) -> None:
         for _ in range(3):
             t0 = time.monotonic()
             subprocess.run(
-                [sys.executable, "-m", "daemon", *args, "-c", str(config)],
+                [sys.executable, "-m", "vidvar", *args, "-c", str(config)],
                 cwd=REPO,
                 check=True,
                 stdout=subprocess.DEVNULL,

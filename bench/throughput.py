@@ -28,9 +28,9 @@ from bench.common import (
     update_config,
     workspace,
 )
-from daemon import effects
-from daemon import ffmpeg as ff
-from daemon.config import EncoderProfile, WorkerConfig
+from vidvar import effects
+from vidvar import ffmpeg as ff
+from vidvar.config import EncoderProfile, WorkerConfig
 
 Params = dict[str, Any]  # one variation's effects, as status.json lists them
 

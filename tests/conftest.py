@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 import yaml
 
-from daemon import ffmpeg as ff
+from vidvar import ffmpeg as ff
 
 REPO = Path(__file__).resolve().parent.parent
-VIDVAR = [sys.executable, "-m", "daemon"]
+VIDVAR = [sys.executable, "-m", "vidvar"]
 
 
 def wait_for(
@@ -259,7 +259,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def store(store_url: str) -> Iterator[Any]:
-    from daemon.store import open_store
+    from vidvar.store import open_store
 
     opened = open_store(store_url)
     yield opened

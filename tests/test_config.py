@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from daemon.config import ConfigError, load_config, parse_config
 from tests.conftest import run_cli
+from vidvar.config import ConfigError, load_config, parse_config
 
 
 def write(tmp_path: Path, data: Any) -> Path:
@@ -108,7 +108,7 @@ def test_sqlite_on_network_filesystem_is_refused(
     mounts.write_text(f"//nas/share {tmp_path / 'nas'} cifs rw 0 0\n/dev/vda / ext4 rw 0 0\n")
     (tmp_path / "in").mkdir()
     (tmp_path / "nas").mkdir()
-    from daemon import mounts as mounts_module
+    from vidvar import mounts as mounts_module
 
     original = mounts_module.read_mounts
     monkeypatch.setattr(mounts_module, "read_mounts", lambda _f="": original(str(mounts)))
@@ -155,7 +155,7 @@ def test_example_config_is_valid(tmp_path: Path) -> None:
 
 
 def test_fanout_shrinks_for_big_frames_to_bound_memory() -> None:
-    from daemon.config import WorkerConfig
+    from vidvar.config import WorkerConfig
 
     worker = WorkerConfig()
     assert worker.group_size(1280, 720) == 5

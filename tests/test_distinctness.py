@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from daemon import ffmpeg as ff
-from daemon import figures as fig
 from tests.conftest import ClipFactory, DaemonProcess, Workspace, wait_for
+from vidvar import ffmpeg as ff
+from vidvar import figures as fig
 
 TINY = {
     "min_distance": 0.05,

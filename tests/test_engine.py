@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from daemon import effects
-from daemon import ffmpeg as ff
-from daemon.config import EffectSpec, EffectsProfile, EncoderProfile, default_effects_profile
 from tests.conftest import ClipFactory, wait_for
 from tests.media import ffprobe_streams, md5, set_rotation
+from vidvar import effects
+from vidvar import ffmpeg as ff
+from vidvar.config import EffectSpec, EffectsProfile, EncoderProfile, default_effects_profile
 
 ENCODER = EncoderProfile(name="test", preset="ultrafast", crf=30)
 

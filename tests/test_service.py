@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from daemon.config import load_config
-from daemon.housekeeping import Housekeeper
-from daemon.store import open_store
 from tests.conftest import REPO, ClipFactory, DaemonProcess, Workspace, run_cli, wait_for
+from vidvar.config import load_config
+from vidvar.housekeeping import Housekeeper
+from vidvar.store import open_store
 
 UNIT = REPO / "systemd" / "vidvar.service"
 
@@ -170,7 +170,7 @@ def test_retention_removes_only_what_is_old_and_never_a_running_job(
         assert claim is not None
         running = store.get_job(claim.job_id)
         assert running is not None
-        from daemon.status import write_status
+        from vidvar.status import write_status
 
         write_status(running, store.files(running.id))
         keeper = Housekeeper(config, store)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from daemon.status import write_status
-from daemon.store import (
+from vidvar.status import write_status
+from vidvar.store import (
     JobStore,
     LostClaim,
     NewFile,

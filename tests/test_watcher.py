@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from daemon.config import DEFAULT_EXTENSIONS, WatchConfig
-from daemon.store import JobStore, open_store
-from daemon.watcher import FolderWatcher
 from tests.conftest import wait_for
+from vidvar.config import DEFAULT_EXTENSIONS, WatchConfig
+from vidvar.store import JobStore, open_store
+from vidvar.watcher import FolderWatcher
 
 
 @pytest.fixture
@@ -287,7 +287,7 @@ def test_auto_chooses_polling_on_a_network_mount(
     watchers: list[FolderWatcher],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import daemon.watcher as watcher_module
+    import vidvar.watcher as watcher_module
 
     monkeypatch.setattr(watcher_module, "fstype_of", lambda _p: "cifs")
     w = make_watcher(inbox, sqlite_store, observer="auto")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from daemon.store.base import JobStore
-from daemon.store.models import (
+from vidvar.store.base import JobStore
+from vidvar.store.models import (
     Claim,
     FileRecord,
     Job,
@@ -22,14 +22,14 @@ def open_store(database: str) -> JobStore:
     if database.startswith(("postgresql://", "postgres://")):
         import psycopg
 
-        from daemon.store.postgres import PostgresStore
+        from vidvar.store.postgres import PostgresStore
 
         try:
             store: JobStore = PostgresStore(database)
         except psycopg.OperationalError as exc:
             raise StoreUnavailable(f"cannot connect to PostgreSQL: {exc}".strip()) from exc
         return store
-    from daemon.store.sqlite import SqliteStore
+    from vidvar.store.sqlite import SqliteStore
 
     return SqliteStore(database)
 

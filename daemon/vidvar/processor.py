@@ -11,17 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from daemon import effects
-from daemon import ffmpeg as ff
-from daemon.config import Config, WatchConfig, default_effects_profile
-from daemon.disposition import dispose_failure, dispose_success
-from daemon.figures import sample_times
-from daemon.fsutil import TEMP_SUFFIX, remove_empty_dirs, remove_quietly
-from daemon.log import get_logger
-from daemon.measure import Measurement
-from daemon.preview import moments, remove_thumbs, thumbs_path, write_preview
-from daemon.status import write_status
-from daemon.store import Claim, FileRecord, Job, JobStore, LostClaim, OutputRecord
+from vidvar import effects
+from vidvar import ffmpeg as ff
+from vidvar.config import Config, WatchConfig, default_effects_profile
+from vidvar.disposition import dispose_failure, dispose_success
+from vidvar.figures import sample_times
+from vidvar.fsutil import TEMP_SUFFIX, remove_empty_dirs, remove_quietly
+from vidvar.log import get_logger
+from vidvar.measure import Measurement
+from vidvar.preview import moments, remove_thumbs, thumbs_path, write_preview
+from vidvar.status import write_status
+from vidvar.store import Claim, FileRecord, Job, JobStore, LostClaim, OutputRecord
 
 PROGRESS_STEP = 2  # write progress only when it moved this many points
 CANCEL_CHECK_EVERY = 1.0

@@ -10,19 +10,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from daemon.config import Config
-from daemon.log import get_logger
-from daemon.preview import remove_thumbs
-from daemon.processor import (
+from vidvar.config import Config
+from vidvar.log import get_logger
+from vidvar.preview import remove_thumbs
+from vidvar.processor import (
     Processor,
     StopSignal,
     output_stems,
     remove_file_outputs,
     remove_temp_files,
 )
-from daemon.procs import hostname, kill_stray_ffmpeg, pid_alive
-from daemon.status import write_status
-from daemon.store import JobStore, LostClaim, StoreUnavailable, WorkerRecord
+from vidvar.procs import hostname, kill_stray_ffmpeg, pid_alive
+from vidvar.status import write_status
+from vidvar.store import JobStore, LostClaim, StoreUnavailable, WorkerRecord
 
 
 class Worker:

@@ -12,10 +12,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from daemon import effects
-from daemon import ffmpeg as ff
-from daemon.fsutil import TEMP_SUFFIX, remove_quietly
-from daemon.store import FileRecord, Job
+from vidvar import effects
+from vidvar import ffmpeg as ff
+from vidvar.fsutil import TEMP_SUFFIX, remove_quietly
+from vidvar.store import FileRecord, Job
 
 PREVIEW_FILE = "preview.jpg"
 THUMBS_DIR = ".vidvar-thumbs"  # per-file thumbnails, removed when the job ends

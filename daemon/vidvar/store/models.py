@@ -76,7 +76,7 @@ class OutputRecord:
     size: int
     effects: dict[str, Any]
     seed: int
-    figures: dict[str, Any] | None = None  # measured distances (see daemon.figures)
+    figures: dict[str, Any] | None = None  # measured distances (see vidvar.figures)
 
 
 @dataclass(frozen=True)

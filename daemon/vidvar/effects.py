@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from daemon.config import EFFECT_DEFAULTS, EffectSpec, EffectsProfile
+from vidvar.config import EFFECT_DEFAULTS, EffectSpec, EffectsProfile
 
 MAX_CANDIDATES = 5000
 SEED_LIMIT = 2**31 - 1

@@ -17,8 +17,8 @@ from contextlib import AbstractContextManager
 from importlib import resources
 from typing import Any, TypeVar
 
-from daemon.log import get_logger
-from daemon.store.models import (
+from vidvar.log import get_logger
+from vidvar.store.models import (
     TERMINAL_STATES,
     Claim,
     FileRecord,
@@ -151,8 +151,8 @@ def new_job_id() -> str:
 
 
 def load_migrations(dialect: str) -> list[tuple[int, str]]:
-    """(version, sql) pairs shipped in daemon/store/sql/<dialect>/NNN_name.sql, in order."""
-    folder = resources.files("daemon.store").joinpath("sql", dialect)
+    """(version, sql) pairs shipped in vidvar/store/sql/<dialect>/NNN_name.sql, in order."""
+    folder = resources.files("vidvar.store").joinpath("sql", dialect)
     found = []
     for entry in folder.iterdir():
         if entry.name.endswith(".sql"):
@@ -161,7 +161,7 @@ def load_migrations(dialect: str) -> list[tuple[int, str]]:
 
 
 class SqlStore(ABC):
-    """The job store over a DB-API connection; see daemon.store.base.JobStore."""
+    """The job store over a DB-API connection; see vidvar.store.base.JobStore."""
 
     dialect: str = ""
     outage_seconds: float = 0.0  # how long transient errors are retried

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from daemon.mounts import is_on_network_fs
+from vidvar.mounts import is_on_network_fs
 
 EX_CONFIG = 78  # sysexits.h: configuration error
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from daemon.cli import age, print_json, short_path
-from daemon.config import Config
-from daemon.status import iso, status_document
-from daemon.store import JobStore, open_store
+from vidvar.cli import age, print_json, short_path
+from vidvar.config import Config
+from vidvar.status import iso, status_document
+from vidvar.store import JobStore, open_store
 
 
 def _workers(store: JobStore, config: Config) -> list[dict[str, Any]]:

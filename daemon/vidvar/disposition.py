@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from daemon.config import WatchConfig
-from daemon.fsutil import atomic_write_text, move_file, remove_quietly, unique_destination
+from vidvar.config import WatchConfig
+from vidvar.fsutil import atomic_write_text, move_file, remove_quietly, unique_destination
 
 ERROR_NOTE_SUFFIX = ".error.txt"
 

@@ -9,14 +9,14 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from daemon import ffmpeg as ff
-from daemon.config import Config, ConfigError, load_config
-from daemon.housekeeping import Housekeeper
-from daemon.log import get_logger
-from daemon.sdnotify import Notifier
-from daemon.store import JobStore, open_store
-from daemon.watcher import WatchService
-from daemon.worker import Worker
+from vidvar import ffmpeg as ff
+from vidvar.config import Config, ConfigError, load_config
+from vidvar.housekeeping import Housekeeper
+from vidvar.log import get_logger
+from vidvar.sdnotify import Notifier
+from vidvar.store import JobStore, open_store
+from vidvar.watcher import WatchService
+from vidvar.worker import Worker
 
 
 class Daemon:

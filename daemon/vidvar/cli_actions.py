@@ -6,11 +6,11 @@ import subprocess
 import time
 from pathlib import Path
 
-from daemon import ffmpeg as ff
-from daemon.config import Config
-from daemon.ignore import has_video_extension, videos_under
-from daemon.store import open_store
-from daemon.watcher import file_signature, make_job
+from vidvar import ffmpeg as ff
+from vidvar.config import Config
+from vidvar.ignore import has_video_extension, videos_under
+from vidvar.store import open_store
+from vidvar.watcher import file_signature, make_job
 
 
 def enqueue(

@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from daemon import __version__
-from daemon.config import (
+from vidvar import __version__
+from vidvar.config import (
     EX_CONFIG,
     Config,
     ConfigError,
@@ -21,7 +21,7 @@ from daemon.config import (
     find_config_path,
     load_config,
 )
-from daemon.log import setup_logging
+from vidvar.log import setup_logging
 
 EPILOG = """\
 config file: -c/--config, else $VIDVAR_CONFIG, else /etc/vidvar/vidvar.yaml, else
@@ -44,28 +44,28 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """The daemon: watchers and one worker."""
-    from daemon.app import Daemon
+    from vidvar.app import Daemon
 
     return Daemon(_config(args), watch=True).run()
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """A worker only."""
-    from daemon.app import Daemon
+    from vidvar.app import Daemon
 
     return Daemon(_config(args), watch=False).run()
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Jobs with state and progress."""
-    from daemon import cli_status
+    from vidvar import cli_status
 
     return cli_status.show(_config(args), args.job, as_json=args.json, limit=args.limit)
 
 
 def cmd_enqueue(args: argparse.Namespace) -> int:
     """Queue files or folders by hand."""
-    from daemon import cli_actions
+    from vidvar import cli_actions
 
     return cli_actions.enqueue(
         _config(args),
@@ -78,14 +78,14 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
 
 def cmd_retry(args: argparse.Namespace) -> int:
     """Re-queue the failed files of a job."""
-    from daemon import cli_actions
+    from vidvar import cli_actions
 
     return cli_actions.retry(_config(args), args.job)
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
     """Stop a job."""
-    from daemon import cli_actions
+    from vidvar import cli_actions
 
     return cli_actions.cancel(_config(args), args.job)
 
@@ -204,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        from daemon.store import StoreUnavailable
+        from vidvar.store import StoreUnavailable
 
         if isinstance(exc, StoreUnavailable | OSError):
             print(f"vidvar: {exc}", file=sys.stderr)

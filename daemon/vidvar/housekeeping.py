@@ -10,12 +10,12 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from daemon.config import Config
-from daemon.fsutil import remove_empty_dirs
-from daemon.log import get_logger
-from daemon.status import STATUS_FILE
-from daemon.store import JobStore
-from daemon.store.models import TERMINAL_STATES
+from vidvar.config import Config
+from vidvar.fsutil import remove_empty_dirs
+from vidvar.log import get_logger
+from vidvar.status import STATUS_FILE
+from vidvar.store import JobStore
+from vidvar.store.models import TERMINAL_STATES
 
 GB = 1024**3
 

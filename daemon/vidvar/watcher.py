@@ -23,11 +23,11 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from daemon.config import Config, WatchConfig
-from daemon.ignore import is_junk_name, is_video_candidate, videos_under
-from daemon.log import get_logger
-from daemon.mounts import fstype_of, is_network_fstype
-from daemon.store import JobStore, NewFile, NewJob
+from vidvar.config import Config, WatchConfig
+from vidvar.ignore import is_junk_name, is_video_candidate, videos_under
+from vidvar.log import get_logger
+from vidvar.mounts import fstype_of, is_network_fstype
+from vidvar.store import JobStore, NewFile, NewJob
 
 Signature = tuple[Any, ...]
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from daemon import effects
-from daemon import ffmpeg as ff
-from daemon import figures as fig
-from daemon.config import default_effects_profile
-from daemon.log import get_logger
+from vidvar import effects
+from vidvar import ffmpeg as ff
+from vidvar import figures as fig
+from vidvar.config import default_effects_profile
+from vidvar.log import get_logger
 
 if TYPE_CHECKING:
-    from daemon.processor import Processor, Rendered
-    from daemon.store import Claim, FileRecord, Job
+    from vidvar.processor import Processor, Rendered
+    from vidvar.store import Claim, FileRecord, Job
 
 
 class Measurement:

@@ -6,7 +6,7 @@ import os
 import socket
 from pathlib import Path
 
-from daemon.ffmpeg import kill_group, process_start_time
+from vidvar.ffmpeg import kill_group, process_start_time
 
 
 def hostname() -> str:

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from daemon import ffmpeg as ff
+from vidvar import ffmpeg as ff
 
 FRAME = 64
 

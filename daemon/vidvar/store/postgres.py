@@ -16,9 +16,9 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from daemon.log import get_logger
-from daemon.store.connections import ThreadConnections
-from daemon.store.sqlstore import Row, SqlStore, Tx
+from vidvar.log import get_logger
+from vidvar.store.connections import ThreadConnections
+from vidvar.store.sqlstore import Row, SqlStore, Tx
 
 CHANNEL = "vidvar_jobs"
 MIGRATION_LOCK = 7_315_001  # pg_advisory_xact_lock key for schema changes

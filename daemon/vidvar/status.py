@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from daemon.fsutil import atomic_write_json
-from daemon.store.models import FileRecord, Job
+from vidvar.fsutil import atomic_write_json
+from vidvar.store.models import FileRecord, Job
 
 STATUS_FILE = "status.json"
 

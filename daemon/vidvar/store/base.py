@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from daemon.store.models import (
+from vidvar.store.models import (
     Claim,
     FileRecord,
     Job,

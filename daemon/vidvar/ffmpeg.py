@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from daemon.config import EncoderProfile
+from vidvar.config import EncoderProfile
 
 FFMPEG = os.environ.get("VIDVAR_FFMPEG", "ffmpeg")
 FFPROBE = os.environ.get("VIDVAR_FFPROBE", "ffprobe")

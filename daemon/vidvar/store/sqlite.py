@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from daemon.store.connections import ThreadConnections
-from daemon.store.sqlstore import Row, SqlStore, Tx
+from vidvar.store.connections import ThreadConnections
+from vidvar.store.sqlstore import Row, SqlStore, Tx
 
 BUSY_TIMEOUT_MS = 30_000
 
