@@ -17,6 +17,10 @@ from typing import Any
 
 import yaml
 
+from vidvar.ffmpeg.commands import common_chain
+from vidvar.ffmpeg.probe import MediaInfo
+from vidvar.ffmpeg.tools import ffmpeg, input_url
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -144,3 +148,13 @@ def video_ssim(a: Path, b: Path) -> float:
     )
     found = re.search(r"All:([0-9.]+)", done.stderr)
     return float(found.group(1)) if found else float("nan")
+
+
+def shared_work_args(source: Path, info: MediaInfo) -> list[str]:
+    """Decode and the common chain only, into nothing: the work one fan-out shares
+    between its outputs (what the benchmark weighs against the whole encode)."""
+    args = [ffmpeg(), "-hide_banner", "-nostdin", "-v", "error", "-i", input_url(source)]
+    args += ["-filter_complex", f"[0:v:0]{','.join(common_chain(info))}[v]", "-map", "[v]"]
+    if info.has_audio:
+        args += ["-map", "0:a:0"]
+    return [*args, "-f", "null", "-"]

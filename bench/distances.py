@@ -11,9 +11,11 @@ from pathlib import Path
 
 from bench.common import children_cpu_seconds, median, workspace
 from vidvar import effects
-from vidvar import ffmpeg as ff
 from vidvar import figures as fig
 from vidvar.config import EncoderProfile, default_effects_profile
+from vidvar.ffmpeg.commands import OutputSpec, Samples, encode_args
+from vidvar.ffmpeg.probe import probe
+from vidvar.ffmpeg.tools import input_url
 
 SOURCES = {
     "mandelbrot": "mandelbrot=size=640x360:rate=25",
@@ -64,10 +66,10 @@ def run(variations: int = 5, seconds: int = 6) -> int:
             ],
             check=True,
         )
-        info = ff.probe(source)
+        info = probe(source)
         plan = effects.plan_variations(profile, variations, effects.file_seed("cal", name))
         specs = [
-            ff.OutputSpec(
+            OutputSpec(
                 work / f"{name}-v{v.index}.mp4",
                 lambda a, b, tap=None, p=v.params, r=info.aspect: effects.video_graph(
                     p, r, a, b, tap=tap
@@ -78,16 +80,18 @@ def run(variations: int = 5, seconds: int = 6) -> int:
             for v in plan
         ]
         source_frames = work / f"{name}.frames"
-        taps = ff.Samples(tuple(fig.sample_times(info.duration, 4)), source_frames)
-        plain = [ff.OutputSpec(s.path, s.video_graph, None) for s in specs]
+        taps = Samples(tuple(fig.sample_times(info.duration, 4)), source_frames)
+        plain = [OutputSpec(s.path, s.video_graph, None) for s in specs]
         # Encoding with the sample taps against encoding without: the measurement's cost.
         start = _cpu()
         subprocess.run(
-            ff.encode_args(source, info, plain, encoder), check=True, stdout=subprocess.DEVNULL
+            encode_args(input_url(source), info, plain, encoder),
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         middle = _cpu()
         subprocess.run(
-            ff.encode_args(source, info, specs, encoder, taps),
+            encode_args(input_url(source), info, specs, encoder, taps),
             check=True,
             stdout=subprocess.DEVNULL,
         )

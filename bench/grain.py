@@ -10,8 +10,10 @@ from typing import Any
 
 from bench.common import children_cpu_seconds, video_ssim, workspace
 from vidvar import effects
-from vidvar import ffmpeg as ff
 from vidvar.config import EncoderProfile
+from vidvar.ffmpeg.commands import OutputSpec, encode_args
+from vidvar.ffmpeg.probe import MediaInfo, probe
+from vidvar.ffmpeg.tools import input_url
 
 ENCODER = EncoderProfile(name="default")
 STRENGTHS = range(0, 9)
@@ -34,14 +36,16 @@ BASE: dict[str, Any] = {
 }
 
 
-def _encode(source: Path, info: ff.MediaInfo, params: dict[str, Any], out: Path) -> float:
-    spec = ff.OutputSpec(
+def _encode(source: Path, info: MediaInfo, params: dict[str, Any], out: Path) -> float:
+    spec = OutputSpec(
         path=out,
         video_graph=lambda a, b: effects.video_graph(params, info.aspect, a, b, ENCODER.fps),
         audio_chain=None,
     )
     before = children_cpu_seconds()
-    subprocess.run(ff.encode_args(source, info, [spec], ENCODER), check=True, capture_output=True)
+    subprocess.run(
+        encode_args(input_url(source), info, [spec], ENCODER), check=True, capture_output=True
+    )
     return children_cpu_seconds() - before
 
 
@@ -65,7 +69,7 @@ def run(seconds: int = 8) -> int:
             ],
             check=True,
         )
-        info = ff.probe(source)
+        info = probe(source)
         plain = work / f"{name}-0.mp4"
         base_cpu = _encode(source, info, BASE, plain)
         base_size = plain.stat().st_size

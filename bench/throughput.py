@@ -25,12 +25,15 @@ from bench.common import (
     cpu_seconds_with_children,
     median,
     peak_rss_mb,
+    shared_work_args,
     update_config,
     workspace,
 )
 from vidvar import effects
-from vidvar import ffmpeg as ff
 from vidvar.config import EncoderProfile, WorkerConfig
+from vidvar.ffmpeg.commands import OutputSpec, encode_args
+from vidvar.ffmpeg.probe import MediaInfo, probe
+from vidvar.ffmpeg.tools import input_url
 
 Params = dict[str, Any]  # one variation's effects, as status.json lists them
 
@@ -101,9 +104,9 @@ def make_clip(name: str, folder: Path) -> Path:
     return path
 
 
-def _specs(info: ff.MediaInfo, group: list[Params], first: int, out: Path) -> list[ff.OutputSpec]:
+def _specs(info: MediaInfo, group: list[Params], first: int, out: Path) -> list[OutputSpec]:
     return [
-        ff.OutputSpec(
+        OutputSpec(
             path=out / f"v{first + offset + 1}.mp4",
             video_graph=lambda a, b, p=params: effects.video_graph(
                 p, info.aspect, a, b, ENCODER.fps
@@ -119,14 +122,14 @@ def run_commands(
 ) -> tuple[float, float]:
     """CPU and wall seconds of the encodes of `plan` in groups of `group_size` (1: the
     naive loop)."""
-    info = ff.probe(source)
+    info = probe(source)
     out.mkdir(parents=True, exist_ok=True)
     cpu0 = children_cpu_seconds()
     start = time.monotonic()
     for first in range(0, len(plan), group_size):
         group = plan[first : first + group_size]
         subprocess.run(
-            ff.encode_args(source, info, _specs(info, group, first, out), ENCODER),
+            encode_args(input_url(source), info, _specs(info, group, first, out), ENCODER),
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -139,7 +142,7 @@ def run_commands(
 def run_shared(source: Path) -> float:
     """CPU seconds of what one fan-out shares between its outputs: decode + common chain."""
     cpu0 = children_cpu_seconds()
-    subprocess.run(ff.shared_work_args(source, ff.probe(source)), check=True)
+    subprocess.run(shared_work_args(source, probe(source)), check=True)
     return children_cpu_seconds() - cpu0
 
 
@@ -238,7 +241,7 @@ def run(clips: list[str], rounds: int, count: int) -> int:
     )
     for name in clips:
         source = make_clip(name, work)
-        seconds = ff.probe(source).duration * count
+        seconds = probe(source).duration * count
         results: dict[str, list[float]] = {
             k: []
             for k in (

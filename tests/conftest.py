@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from vidvar import ffmpeg as ff
+from vidvar.ffmpeg.commands import sample_clip_args
 
 REPO = Path(__file__).resolve().parent.parent
 VIDVAR = [sys.executable, "-m", "vidvar"]
@@ -60,7 +60,7 @@ class ClipFactory:
         if not cached.exists():
             tmp = cached.with_name("tmp-" + cached.name)
             subprocess.run(
-                ff.sample_clip_args(
+                sample_clip_args(
                     tmp, seconds=seconds, size=size, rate=rate, audio=audio, extra=extra
                 ),
                 check=True,

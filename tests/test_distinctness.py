@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import ClipFactory, DaemonProcess, Workspace, wait_for
-from vidvar import ffmpeg as ff
 from vidvar import figures as fig
+from vidvar.ffmpeg.commands import preview_args
+from vidvar.ffmpeg.frames import PreviewCell, make_preview
 
 TINY = {
     "min_distance": 0.05,
@@ -203,17 +204,17 @@ def test_a_preview_failure_does_not_fail_the_job(
 
 def test_a_sheet_without_pictures_still_renders(tmp_path: Path) -> None:
     # Thumbnails lost (a job finished by an older release, a wiped folder): black cells.
-    cells = [ff.PreviewCell(None, "clip @ 1.0s"), ff.PreviewCell(None, "v1 no effect")]
-    ff.make_preview(cells, 2, tmp_path / "sheet.jpg")
+    cells = [PreviewCell(None, "clip @ 1.0s"), PreviewCell(None, "v1 no effect")]
+    make_preview(cells, 2, tmp_path / "sheet.jpg")
     assert image_size(tmp_path / "sheet.jpg") == (2 * 256, 144)
 
 
 def test_labels_are_drawn_exactly_as_named(tmp_path: Path) -> None:
     label = "it's: $(x), [a];b \\ 100% ünï 動画"
-    ff.make_preview([ff.PreviewCell(None, label)], 1, tmp_path / "escaped.jpg")
+    make_preview([PreviewCell(None, label)], 1, tmp_path / "escaped.jpg")
     # The same sheet with the label read from a file, where no escaping applies.
     (tmp_path / "label.txt").write_text(label)
-    args = ff.preview_args(["X"], 1, tmp_path / "from-file.jpg")
+    args = preview_args(["X"], 1, tmp_path / "from-file.jpg")
     at = args.index("-vf") + 1
     args[at] = args[at].replace("text=X:", f"textfile={tmp_path / 'label.txt'}:")
     black = bytes([16]) * 256 * 144 + bytes([128]) * 256 * 72
@@ -221,5 +222,5 @@ def test_labels_are_drawn_exactly_as_named(tmp_path: Path) -> None:
     escaped, from_file = (rgb_picture(tmp_path / n) for n in ("escaped.jpg", "from-file.jpg"))
     assert escaped == from_file
     plain = tmp_path / "plain.jpg"
-    ff.make_preview([ff.PreviewCell(None, "its x a b 100 uni")], 1, plain)
+    make_preview([PreviewCell(None, "its x a b 100 uni")], 1, plain)
     assert rgb_picture(plain) != escaped  # the comparison can tell labels apart

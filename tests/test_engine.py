@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import threading
 from pathlib import Path
@@ -14,8 +13,12 @@ import pytest
 from tests.conftest import ClipFactory, wait_for
 from tests.media import ffprobe_streams, md5, set_rotation
 from vidvar import effects
-from vidvar import ffmpeg as ff
 from vidvar.config import EffectSpec, EffectsProfile, EncoderProfile, default_effects_profile
+from vidvar.errors import CancelledError, FfmpegError, InputError, PlanError, StalledError
+from vidvar.ffmpeg.commands import OutputSpec, encode_args
+from vidvar.ffmpeg.probe import MediaInfo, probe, verify_output, verify_outputs
+from vidvar.ffmpeg.runner import Runner
+from vidvar.ffmpeg.tools import input_url
 
 ENCODER = EncoderProfile(name="test", preset="ultrafast", crf=30)
 
@@ -28,13 +31,13 @@ def render(
     profile: EffectsProfile | None = None,
     encoder: EncoderProfile = ENCODER,
     progress: list[float] | None = None,
-) -> list[tuple[Path, ff.MediaInfo, effects.Variation]]:
+) -> list[tuple[Path, MediaInfo, effects.Variation]]:
     """probe → plan → one fan-out ffmpeg → verify, as the processor does it."""
-    info = ff.probe(source)
+    info = probe(source)
     plan = effects.plan_variations(profile or default_effects_profile(), count, seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     specs = [
-        ff.OutputSpec(
+        OutputSpec(
             path=out_dir / f"v{v.index}.mp4",
             video_graph=lambda a, b, p=v.params: effects.video_graph(
                 p, info.aspect, a, b, encoder.fps
@@ -43,15 +46,17 @@ def render(
         )
         for v in plan
     ]
-    ff.run_ffmpeg(
-        ff.encode_args(source, info, specs, encoder),
-        expected_seconds=info.duration / min(v.speed for v in plan),
-        on_progress=progress.append if progress is not None else None,
-    )
+    expected = info.duration / min(v.speed for v in plan)
+    with Runner().start(encode_args(input_url(source), info, specs, encoder)) as run:
+        while not run.wait(0.1):
+            if progress is not None:
+                progress.append(min(99.0, 100 * run.progress.out_seconds / expected))
+    if progress is not None:
+        progress.append(100.0)
     return [
         (
             s.path,
-            ff.verify_output(
+            verify_output(
                 s.path, expect_audio=info.has_audio, expected_seconds=info.duration / v.speed
             ),
             v,
@@ -87,12 +92,12 @@ def test_profile_that_cannot_give_enough_variations_fails_before_encoding() -> N
     tiny = EffectsProfile(
         name="tiny", min_distance=0.5, effects=(EffectSpec("hue", 1.0, -1.0, 1.0),)
     )
-    with pytest.raises(effects.PlanError, match="cannot give 20 variations"):
+    with pytest.raises(PlanError, match="cannot give 20 variations"):
         effects.plan_variations(tiny, 20, 1)
     flat = EffectsProfile(
         name="flat", min_distance=0.0, effects=(EffectSpec("hue", 1.0, 2.0, 2.0),)
     )
-    with pytest.raises(effects.PlanError):
+    with pytest.raises(PlanError):
         effects.plan_variations(flat, 2, 1)
 
 
@@ -120,7 +125,7 @@ def test_outputs_have_the_contract_properties(
 ) -> None:
     opts = dict(QUIRKS[quirk])
     source = clips.make(tmp_path / opts.pop("dest", "clip.mp4"), **opts)
-    source_info = ff.probe(source)
+    source_info = probe(source)
     results = render(source, tmp_path / "out")
     hashes = {md5(source)}
     for path, info, variation in results:
@@ -141,11 +146,11 @@ def test_a_group_is_verified_together_and_a_bad_output_named(
 ) -> None:
     good = clips.make(tmp_path / "good.mp4", seconds=2)
     silent = clips.make(tmp_path / "silent.mp4", seconds=2, audio=False)
-    ff.verify_outputs([(good, True, 2.0), (good, True, 2.0)])
-    with pytest.raises(ff.FfmpegError, match="audio is missing"):
-        ff.verify_outputs([(good, True, 2.0), (silent, True, 2.0)])
-    with pytest.raises(ff.FfmpegError, match=r"lasts 2\.0\d s where 6\.00 s was expected"):
-        ff.verify_outputs([(good, True, 6.0), (silent, True, 2.0)])  # the first in order
+    verify_outputs([(good, True, 2.0), (good, True, 2.0)])
+    with pytest.raises(FfmpegError, match="audio is missing"):
+        verify_outputs([(good, True, 2.0), (silent, True, 2.0)])
+    with pytest.raises(FfmpegError, match=r"lasts 2\.0\d s where 6\.00 s was expected"):
+        verify_outputs([(good, True, 6.0), (silent, True, 2.0)])  # the first in order
 
 
 @pytest.mark.parametrize("degrees", [90, 270])
@@ -154,7 +159,7 @@ def test_rotation_metadata_keeps_display_orientation(
 ) -> None:
     source = clips.make(tmp_path / "phone.mp4", size="160x96")
     set_rotation(source, degrees)
-    assert ff.probe(source).rotation == degrees
+    assert probe(source).rotation == degrees
     (_path, info, _v), *_ = render(source, tmp_path / "out", count=1)
     assert (info.width, info.height) == (96, 160)  # portrait, as the phone showed it
     assert info.rotation == 0
@@ -303,8 +308,8 @@ def test_bad_inputs_get_plain_messages(clips: ClipFactory, tmp_path: Path) -> No
         tmp_path / "gone.mp4": "the file is gone",
     }
     for path, message in expected.items():
-        with pytest.raises(ff.InputError) as info:
-            ff.probe(path)
+        with pytest.raises(InputError) as info:
+            probe(path)
         assert message in str(info.value), path.name
         assert "ffprobe" not in str(info.value) and "\n" not in str(info.value)
 
@@ -316,37 +321,21 @@ def test_a_hanging_ffmpeg_is_killed_after_the_stall_time(tmp_path: Path) -> None
     fake = tmp_path / "hanging-ffmpeg"
     fake.write_text("#!/bin/sh\nexec sleep 600\n")
     fake.chmod(0o755)
-    pids: list[int] = []
-    with pytest.raises(ff.StalledError, match="no progress for 1 s"):
-        ff.run_ffmpeg(
-            [str(fake)],
-            expected_seconds=10,
-            stall_seconds=1,
-            grace_seconds=1,
-            on_start=lambda pid, _t: pids.append(pid),
-        )
-    assert pids and not os.path.exists(f"/proc/{pids[0]}")
+    with (
+        pytest.raises(StalledError, match="no progress for 1 s"),
+        Runner().start([str(fake)], stall_seconds=1, grace_seconds=1) as run,
+    ):
+        while not run.wait(0.2):
+            pass
+    assert not os.path.exists(f"/proc/{run.pid}")
 
 
 def test_cancel_from_another_thread_leaves_no_process(tmp_path: Path) -> None:
     # A real ffmpeg encoding a live source that would run for a minute.
     args = [
-        "ffmpeg",
-        "-nostdin",
-        "-v",
-        "error",
-        "-progress",
-        "pipe:1",
-        "-re",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=160x120:rate=10:duration=60",
-        "-c:v",
-        "libx264",
-        "-f",
-        "mp4",
-        str(tmp_path / "long.mp4"),
+        *("ffmpeg", "-nostdin", "-v", "error", "-progress", "pipe:1", "-re"),
+        *("-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10:duration=60"),
+        *("-c:v", "libx264", "-f", "mp4", str(tmp_path / "long.mp4")),
     ]
     cancel = threading.Event()
     pids: list[int] = []
@@ -355,43 +344,27 @@ def test_cancel_from_another_thread_leaves_no_process(tmp_path: Path) -> None:
 
     def run() -> None:
         try:
-            ff.run_ffmpeg(
-                args,
-                expected_seconds=60,
-                cancel=cancel,
-                on_progress=progress.append,
-                on_start=lambda pid, _t: pids.append(pid),
-                grace_seconds=2,
-            )
+            with Runner().start(args, cancel=cancel, grace_seconds=2) as proc:
+                pids.append(proc.pid)
+                while not proc.wait(0.1):
+                    progress.append(proc.progress.out_seconds)
         except BaseException as exc:
             errors.append(exc)
 
     thread = threading.Thread(target=run)
     thread.start()
-    wait_for(lambda: progress, what="ffmpeg to report progress")
+    wait_for(lambda: any(progress), what="ffmpeg to report progress")
     cancel.set()
     thread.join(timeout=30)
-    assert isinstance(errors[0], ff.CancelledError)
+    assert isinstance(errors[0], CancelledError)
     assert not os.path.exists(f"/proc/{pids[0]}")
     with pytest.raises(ProcessLookupError):
-        os.killpg(pids[0], signal.SIG_DFL or 0)
+        os.killpg(pids[0], 0)
 
 
 def test_ffmpeg_failure_keeps_the_tail_of_stderr(tmp_path: Path) -> None:
-    with pytest.raises(ff.FfmpegError) as info:
-        ff.run_ffmpeg(
-            [
-                "ffmpeg",
-                "-nostdin",
-                "-v",
-                "error",
-                "-i",
-                str(tmp_path / "missing.mp4"),
-                "-f",
-                "null",
-                "-",
-            ],
-            expected_seconds=1,
-        )
+    missing = str(tmp_path / "missing.mp4")
+    with pytest.raises(FfmpegError) as info:
+        Runner().run(["ffmpeg", "-nostdin", "-v", "error", "-i", missing, "-f", "null", "-"])
     assert "exit code" in info.value.message
     assert "missing.mp4" in info.value.tail

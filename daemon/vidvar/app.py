@@ -9,7 +9,6 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from vidvar import ffmpeg as ff
 from vidvar.config import Config, ConfigError, load_config
 from vidvar.housekeeping import Housekeeper
 from vidvar.log import get_logger
@@ -81,7 +80,7 @@ class Daemon:
             self.notifier.stopping(self.config.worker.stop_grace_seconds + 15)
             self.worker.stop()
         else:
-            ff.kill_all_now()
+            self.worker.runner.kill_all_now()
             os._exit(128 + signum)
 
     def _on_hup(self, _signum: int, _frame: FrameType | None) -> None:

@@ -6,8 +6,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from vidvar import ffmpeg as ff
 from vidvar.config import Config
+from vidvar.ffmpeg.commands import sample_clip_args
 from vidvar.ignore import has_video_extension, videos_under
 from vidvar.store import open_store
 from vidvar.watcher import file_signature, make_job
@@ -34,7 +34,7 @@ def enqueue(
     if sample:
         target = watch.inbox / f"vidvar-sample-{time.strftime('%Y%m%d-%H%M%S')}.mp4"
         done = subprocess.run(
-            ff.sample_clip_args(target), stdin=subprocess.DEVNULL, capture_output=True, check=False
+            sample_clip_args(target), stdin=subprocess.DEVNULL, capture_output=True, check=False
         )
         if done.returncode != 0:
             print(f"vidvar: could not generate the sample clip: {done.stderr.decode()[-300:]}")

@@ -15,7 +15,10 @@ from typing import Any
 
 import yaml
 
+from vidvar.errors import ConfigError
 from vidvar.mounts import is_on_network_fs
+
+__all__ = ["ConfigError"]  # re-exported: callers catch it from here
 
 EX_CONFIG = 78  # sysexits.h: configuration error
 
@@ -53,17 +56,6 @@ X264_PRESETS = (
     "slower",
     "veryslow",
 )
-
-
-class ConfigError(Exception):
-    """A configuration problem, located by file and key path."""
-
-    def __init__(self, file: Path | str, key: str, problem: str) -> None:
-        self.file = str(file)
-        self.key = key
-        self.problem = problem
-        where = f"{self.file}: {key}: " if key else f"{self.file}: "
-        super().__init__(where + problem)
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from vidvar.config import EFFECT_DEFAULTS, EffectSpec, EffectsProfile
+from vidvar.errors import PlanError
+
+__all__ = ["PlanError"]
 
 MAX_CANDIDATES = 5000
 SEED_LIMIT = 2**31 - 1
-
-
-class PlanError(Exception):
-    """The profile cannot give the requested number of distinct variations."""
 
 
 @dataclass(frozen=True)

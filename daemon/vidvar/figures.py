@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from vidvar import ffmpeg as ff
+from vidvar.ffmpeg.frames import read_samples
 
 FRAME = 64
 
@@ -97,7 +97,7 @@ def sample_times(duration: float, count: int) -> list[float]:
 
 def load(path: Path, count: int) -> Sampled:
     """Read and hash `count` sample frames written during the encode (ffmpeg.Samples)."""
-    frames = ff.read_samples(path, count, FRAME)
+    frames = read_samples(path, count, FRAME)
     return Sampled(frames=frames, hashes=[phash(f) for f in frames])
 
 

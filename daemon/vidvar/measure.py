@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vidvar import effects
-from vidvar import ffmpeg as ff
 from vidvar import figures as fig
 from vidvar.config import default_effects_profile
+from vidvar.errors import PlanError
+from vidvar.ffmpeg.probe import MediaInfo
 from vidvar.log import get_logger
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ class Measurement:
         job: Job,
         record: FileRecord,
         stem: str,
-        info: ff.MediaInfo,
+        info: MediaInfo,
     ) -> None:
         self.processor = processor
         self.claim = claim
@@ -103,7 +104,7 @@ class Measurement:
                     effects.file_seed(self.job.id, self.record.name, f"replan-{replans}"),
                     avoid=[v.params for v in plan],
                 )
-            except effects.PlanError:
+            except PlanError:
                 break  # the profile has nothing further to offer; warn below
             fresh = [
                 effects.Variation(index=i, seed=v.seed, params=v.params)

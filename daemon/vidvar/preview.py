@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from vidvar import effects
-from vidvar import ffmpeg as ff
+from vidvar.errors import FfmpegError
+from vidvar.ffmpeg.frames import PreviewCell, make_preview, read_thumbnails
 from vidvar.fsutil import TEMP_SUFFIX, remove_quietly
 from vidvar.store import FileRecord, Job
 
@@ -49,19 +50,18 @@ def remove_thumbs(job_dir: Path, file_id: int | None = None, variations: int = 0
 
 def _pictures(path: Path) -> list[bytes | None]:
     """The file's thumbnails by moment; None where there is none (then the cell is black)."""
-    width, height = ff.THUMB_SIZE
     try:
-        return list(ff.read_frames(path, MOMENTS, width * height * 3 // 2))
-    except (OSError, ff.FfmpegError):
+        return list(read_thumbnails(path, MOMENTS))
+    except (OSError, FfmpegError):
         return [None] * MOMENTS
 
 
-def preview_cells(job: Job, files: list[FileRecord]) -> tuple[list[ff.PreviewCell], int]:
+def preview_cells(job: Job, files: list[FileRecord]) -> tuple[list[PreviewCell], int]:
     """The grid's cells, row by row, and its number of columns."""
     job_dir = Path(job.job_dir)
     shown = [f for f in files if f.state == "completed" and f.outputs][:MAX_FILES]
     columns = 1 + max((len(f.outputs) for f in shown), default=0)
-    cells: list[ff.PreviewCell] = []
+    cells: list[PreviewCell] = []
     for record in shown:
         duration = record.duration or 1.0
         source = _pictures(thumbs_path(job_dir, record.id, None))
@@ -70,10 +70,10 @@ def preview_cells(job: Job, files: list[FileRecord]) -> tuple[list[ff.PreviewCel
             for output in record.outputs
         ]
         for k, moment in enumerate(moments(duration)):
-            cells.append(ff.PreviewCell(source[k], f"{Path(record.name).name} @ {moment:.1f}s"))
+            cells.append(PreviewCell(source[k], f"{Path(record.name).name} @ {moment:.1f}s"))
             for output, pictures in outputs:
                 label = f"v{output.variation} {effects.describe(output.effects)}"
-                cells.append(ff.PreviewCell(pictures[k], label))
+                cells.append(PreviewCell(pictures[k], label))
             for _ in range(columns - 1 - len(record.outputs)):
                 cells.append(cells[-1])  # pad a short row with its last picture
     return cells, columns
@@ -87,9 +87,9 @@ def write_preview(job: Job, files: list[FileRecord], log: Any) -> Path | None:
     target = Path(job.job_dir) / PREVIEW_FILE
     temp = target.with_name(target.name + TEMP_SUFFIX)
     try:
-        ff.make_preview(cells, columns, temp)
+        make_preview(cells, columns, temp)
         temp.replace(target)
-    except (ff.FfmpegError, OSError) as exc:
+    except (FfmpegError, OSError) as exc:
         with contextlib.suppress(OSError):
             temp.unlink()
         log.warning("could not write the preview sheet", error=str(exc).splitlines()[0])

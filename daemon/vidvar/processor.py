@@ -12,9 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from vidvar import effects
-from vidvar import ffmpeg as ff
 from vidvar.config import Config, WatchConfig, default_effects_profile
 from vidvar.disposition import dispose_failure, dispose_success
+from vidvar.errors import CancelledError, FfmpegError, InputError, PlanError
+from vidvar.ffmpeg.commands import OutputSpec, Samples, encode_args
+from vidvar.ffmpeg.probe import MediaInfo, probe, verify_outputs
+from vidvar.ffmpeg.runner import Runner
+from vidvar.ffmpeg.tools import input_url
 from vidvar.figures import sample_times
 from vidvar.fsutil import TEMP_SUFFIX, remove_empty_dirs, remove_quietly
 from vidvar.log import get_logger
@@ -31,8 +35,8 @@ CANCEL_CHECK_EVERY = 1.0
 class Rendered:
     """Verified temporary outputs by variation index, and where sample frames went."""
 
-    samples: ff.Samples | None
-    outputs: dict[int, ff.OutputSpec] = field(default_factory=dict)
+    samples: Samples | None
+    outputs: dict[int, OutputSpec] = field(default_factory=dict)
 
 
 class Interrupted(Exception):
@@ -115,11 +119,13 @@ class Processor:
 
     def __init__(
         self,
+        runner: Runner,
         store: JobStore,
         config: Config,
         stop: StopSignal,
         pulse: Callable[[], None] | None = None,
     ) -> None:
+        self.runner = runner
         self.store = store
         self.pulse = pulse or (lambda: None)
         self.config = config
@@ -152,7 +158,7 @@ class Processor:
             self._write_status(job.id)
             log.info("job interrupted; it goes back to the queue")
             return "queued"
-        except (LostClaim, ff.CancelledError):
+        except (LostClaim, CancelledError):
             # Another worker owns the job now: touch nothing of it.
             log.warning("lost the claim on this job; leaving it to its new owner")
             return "lost"
@@ -179,21 +185,21 @@ class Processor:
         log.info("file started")
         started = time.monotonic()
         try:
-            info = ff.probe(record.source_path)
+            info = probe(record.source_path)
             self.store.set_file_duration(claim, record.id, info.duration)
             profile = self.config.profiles.get(job.profile) or default_effects_profile()
             plan = effects.plan_variations(
                 profile, job.variations, effects.file_seed(job.id, record.name)
             )
             summary, warning = self._encode(claim, job, record, stem, info, plan, file_count)
-        except (ff.InputError, effects.PlanError, ff.FfmpegError) as exc:
-            message = exc.message if isinstance(exc, ff.FfmpegError) else str(exc)
+        except (InputError, PlanError, FfmpegError) as exc:
+            message = exc.message
             remove_file_outputs(job_dir, record.id, stem, job.variations)
             self.store.finish_file(claim, record.id, "failed", message)
             self._write_status(job.id)
             log.warning("file failed", error=message, ffmpeg_tail=getattr(exc, "tail", "") or None)
             return
-        except ff.CancelledError:
+        except CancelledError:
             remove_file_outputs(job_dir, record.id, stem, job.variations)
             if self.stop.reason == "cancel":
                 self.store.finish_file(claim, record.id, "cancelled", "cancelled by request")
@@ -220,7 +226,7 @@ class Processor:
         job: Job,
         record: FileRecord,
         stem: str,
-        info: ff.MediaInfo,
+        info: MediaInfo,
         plan: list[effects.Variation],
         file_count: int,
     ) -> tuple[dict[str, Any] | None, str | None]:
@@ -272,7 +278,7 @@ class Processor:
         job: Job,
         record: FileRecord,
         stem: str,
-        info: ff.MediaInfo,
+        info: MediaInfo,
         plan: list[effects.Variation],
         on_progress: Callable[[float], None] | None = None,
     ) -> Rendered:
@@ -284,7 +290,7 @@ class Processor:
         measuring = self.config.distinctness.enabled
         previewing = self.config.distinctness.preview
         samples = (
-            ff.Samples(
+            Samples(
                 times=tuple(sample_times(info.duration, self.config.distinctness.frames))
                 if measuring
                 else (),
@@ -305,7 +311,7 @@ class Processor:
                 temp = job_dir / (output_name(stem, v.index) + TEMP_SUFFIX)
                 temp.parent.mkdir(parents=True, exist_ok=True)
                 specs.append(
-                    ff.OutputSpec(
+                    OutputSpec(
                         path=temp,
                         video_graph=_video_graph(v.params, info.aspect, encoder.fps),
                         audio_chain=effects.audio_chain(v.params) if info.has_audio else None,
@@ -319,22 +325,29 @@ class Processor:
                 else None
             )
             began = time.monotonic()
-            ff.run_ffmpeg(
-                ff.encode_args(record.source_path, info, specs, encoder, samples),
-                expected_seconds=info.duration / min(v.speed for v in group),
-                on_progress=progress,
-                on_start=functools.partial(self._ffmpeg_started, claim, record, len(group)),
-                on_tick=lambda: self._tick(claim),
+            with self.runner.start(
+                encode_args(input_url(record.source_path), info, specs, encoder, samples),
                 cancel=self.stop.event,
                 stall_seconds=self.config.worker.stall_seconds,
                 grace_seconds=min(self.config.worker.stop_grace_seconds, 5.0),
-            )
+            ) as run:
+                self._ffmpeg_started(claim, record, len(group), run.pid, run.started_at)
+                expected = info.duration / min(v.speed for v in group)
+                reported = -1.0
+                while not run.wait(0.25):
+                    pct = min(99.0, 100.0 * run.progress.out_seconds / expected)
+                    if progress and pct > reported:
+                        reported = pct
+                        progress(pct)
+                    self._tick(claim)
+                if progress:
+                    progress(100.0)
             # The encode's own wall time: what the job took beyond it is orchestration.
             get_logger(job_id=claim.job_id, file_id=record.id, file=record.name).info(
                 "ffmpeg finished", outputs=len(group), seconds=round(time.monotonic() - began, 3)
             )
             self.store.set_ffmpeg(claim, record.id, None, None)
-            ff.verify_outputs(
+            verify_outputs(
                 [
                     (spec.path, info.has_audio, info.duration / variation.speed)
                     for variation, spec in zip(group, specs, strict=True)

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from vidvar.config import Config
+from vidvar.ffmpeg.processes import hostname, kill_stray_ffmpeg, pid_alive
+from vidvar.ffmpeg.runner import Runner
 from vidvar.log import get_logger
 from vidvar.preview import remove_thumbs
 from vidvar.processor import (
@@ -20,7 +22,6 @@ from vidvar.processor import (
     remove_file_outputs,
     remove_temp_files,
 )
-from vidvar.procs import hostname, kill_stray_ffmpeg, pid_alive
 from vidvar.status import write_status
 from vidvar.store import JobStore, LostClaim, StoreUnavailable, WorkerRecord
 
@@ -49,6 +50,7 @@ class Worker:
         self.can_claim = can_claim or (lambda: True)
         self.pulse = pulse or (lambda: None)
         self.pulse_interval = 5.0  # longest idle wait between pulses (the watchdog may want less)
+        self.runner = Runner()
         self.id = f"{hostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.stopping = threading.Event()
         self.signal = StopSignal(threading.Event())
@@ -149,7 +151,7 @@ class Worker:
         self.signal = StopSignal(threading.Event())
         if self.stopping.is_set():
             self.signal.set("shutdown")
-        processor = Processor(self.store, self.config, self.signal, pulse=self.pulse)
+        processor = Processor(self.runner, self.store, self.config, self.signal, pulse=self.pulse)
         try:
             processor.process(claim)
         except LostClaim:

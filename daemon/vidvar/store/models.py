@@ -5,15 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from vidvar.errors import LostClaim, StoreUnavailable
+
+__all__ = ["LostClaim", "StoreUnavailable"]
+
 TERMINAL_STATES: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
-
-
-class StoreUnavailable(Exception):
-    """The store cannot be reached (missing driver, unreachable server past the retries)."""
-
-
-class LostClaim(Exception):
-    """The worker no longer owns the job (its lease was taken or the job was reset)."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,91 @@
+"""The errors vidvar raises, in one family.
+
+Every error carries `.message`, plain words meant for a person (status.json,
+`.error.txt`, the CLI), and `.detail`, the technical rest (ffmpeg's stderr tail,
+an errno) that belongs in the log. What a caller does with an error follows from
+its class:
+
+- `FileProblem`: the file itself cannot be used (not a video, truncated, a name
+  that cannot be represented). That file fails, with a note beside it.
+- `EnvironmentProblem`: something around the file is wrong for now (a folder not
+  writable, a disk full, a share gone, the database busy). The file waits and is
+  tried again by the daemon itself once the cause clears.
+- `Stopped`: the work was stopped on request (shutdown, cancel, a lost claim).
+"""
+
+from __future__ import annotations
+
+
+class VidvarError(Exception):
+    """Base of every vidvar error: a plain `.message` and a technical `.detail`."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        self.message = message
+        self.detail = detail
+        # str() is the plain message: the technical detail goes to the log on purpose.
+        super().__init__(message)
+
+
+class ConfigError(VidvarError):
+    """A configuration problem, located by file and key path."""
+
+    def __init__(self, file: object, key: str, problem: str) -> None:
+        self.file = str(file)
+        self.key = key
+        self.problem = problem
+        where = f"{self.file}: {key}: " if key else f"{self.file}: "
+        super().__init__(where + problem)
+
+
+class FileProblem(VidvarError):
+    """The source file cannot be made into variations; it fails with a note."""
+
+
+class InputError(FileProblem):
+    """ffprobe found the source unusable (empty, not a video, truncated…)."""
+
+
+class PlanError(FileProblem):
+    """The effects profile cannot give the requested number of distinct variations."""
+
+
+class FfmpegError(FileProblem):
+    """ffmpeg failed; `.detail` holds the tail of its stderr."""
+
+    @property
+    def tail(self) -> str:
+        """The end of ffmpeg's stderr (the same as `.detail`)."""
+        return self.detail
+
+
+class StalledError(FfmpegError):
+    """ffmpeg showed no sign of life for stall_seconds and was killed."""
+
+
+class EnvironmentProblem(VidvarError):
+    """A cause outside the file (permissions, disk space, a share, the database):
+    the file waits and is retried once the cause clears."""
+
+
+class ShareGone(EnvironmentProblem):
+    """A configured folder is no longer the filesystem it was at start (unmounted)."""
+
+
+class StoreUnavailable(EnvironmentProblem):
+    """The job store cannot be reached or stayed locked past the retries."""
+
+
+class StoreCorrupt(VidvarError):
+    """The database file is damaged, unreadable, or was replaced under the daemon."""
+
+
+class Stopped(VidvarError):
+    """Work stopped on request: shutdown, cancel or a lost claim."""
+
+
+class CancelledError(Stopped):
+    """An ffmpeg run was stopped on request."""
+
+
+class LostClaim(Stopped):
+    """The worker no longer owns the job (its lease was taken or the job was reset)."""
