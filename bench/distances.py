@@ -1,5 +1,5 @@
 """The distribution of measured distances for the default profile, on generated clips
-with smooth colour and motion (the evidence behind distinctness.min_distance and
+with smooth colour and motion (the evidence behind distinctness.min_sibling_distance and
 max_source_distance), and the CPU the measurement adds next to the encode."""
 
 from __future__ import annotations

@@ -57,9 +57,9 @@ def test_minimal_config_gets_defaults_and_resolves_relative_paths(tmp_path: Path
         ({"watch": [{"inbox": "in"}]}, "watch[0].output", "missing"),
         ({"watch": []}, "watch", "one or more hot folders"),
         (base(inbox="nowhere"), "watch[0].inbox", "expected an existing folder"),
-        (base(output="in"), "watch[0].inbox", "must not be the output folder"),
-        (base(output="in/out"), "watch[0].output", "must not be inside the inbox"),
-        (base(archive_dir="in/done"), "watch[0].archive_dir", "must not be inside the inbox"),
+        (base(output="in"), "watch[0].output", "must not be the same folder as watch[0].inbox"),
+        (base(output="in/out"), "watch[0].output", "watch[0].output is inside watch[0].inbox"),
+        (base(archive_dir="in/done"), "watch[0].archive_dir", "archive_dir is inside"),
         ({**base(), "worker": {"fanout": 0}}, "worker.fanout", "at least 1"),
         ({**base(), "database": "mysql://x"}, "database", "SQLite file path or postgresql"),
         ({**base(), "encoders": {"x": {"crf": 99}}}, "encoders.x.crf", "at most 51"),
@@ -163,3 +163,73 @@ def test_fanout_shrinks_for_big_frames_to_bound_memory() -> None:
     assert worker.group_size(2560, 1440) == 2
     assert worker.group_size(3840, 2160) == 1
     assert WorkerConfig(fanout=3).group_size(640, 360) == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "words"),
+    [
+        (
+            "watch:\n  - inbox: in\n    output: out\n    settle_seconds: .inf\n",
+            "settle_seconds",
+            "finite",
+        ),
+        (
+            "watch:\n  - inbox: in\n    output: out\nworker:\n  stall_seconds: .nan\n",
+            "stall_seconds",
+            "finite",
+        ),
+        (
+            "watch:\n  - inbox: in\n    output: out\n    variations: 2\n    variations: 9\n",
+            "",
+            "duplicate key 'variations'",
+        ),
+        (
+            "database: a.db\ndatabase: b.db\nwatch: {inbox: in, output: out}\n",
+            "",
+            "duplicate key 'database'",
+        ),
+    ],
+)
+def test_non_finite_numbers_and_duplicate_keys_are_errors(
+    tmp_path: Path, text: str, key: str, words: str
+) -> None:
+    error = error_of(tmp_path, text)
+    assert error.key.endswith(key)
+    assert words in error.problem
+
+
+def test_a_folder_as_database_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "db").mkdir()
+    error = error_of(tmp_path, {**base(), "database": "db"})
+    assert error.key == "database" and "found a folder" in error.problem
+
+
+def test_the_old_name_of_min_sibling_distance_is_read_with_a_warning(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, {**base(), "distinctness": {"min_distance": 3}}))
+    assert config.distinctness.min_sibling_distance == 3
+    assert any("min_sibling_distance" in w for w in config.warnings)
+    done = run_cli("check-config", config=tmp_path / "vidvar.yaml")
+    assert done.returncode == 0 and "deprecated" in done.stderr
+
+
+def test_check_config_prints_a_config_that_loads_as_the_same(tmp_path: Path) -> None:
+    data = base(variations=3, on_success="delete")
+    data["profiles"] = {"calm": {"min_distance": 0.05, "effects": {"hue": {"range": [-2, 2]}}}}
+    data["encoders"] = {"adplatform": {"fps": 29.97, "max_bitrate": "2500k"}}
+    original = load_config(write(tmp_path, data))
+    done = run_cli("check-config", config=tmp_path / "vidvar.yaml")
+    assert done.returncode == 0, done.stderr
+    again = tmp_path / "again.yaml"
+    again.write_text(done.stdout)
+    assert load_config(again) == original
+
+
+def test_passwords_are_never_printed(tmp_path: Path) -> None:
+    url = "postgresql://vidvar:s3cret-pw@127.0.0.1:1/vidvar"
+    done = run_cli("check-config", config=write(tmp_path, {**base(), "database": url}))
+    assert done.returncode == 0, done.stderr
+    assert "s3cret-pw" not in done.stdout + done.stderr
+    assert yaml.safe_load(done.stdout)["database"] == "postgresql://vidvar:***@127.0.0.1:1/vidvar"
+    bad = "mysql://root:hunter22@db/x"
+    done = run_cli("check-config", config=write(tmp_path, {**base(), "database": bad}))
+    assert done.returncode == 78 and "hunter22" not in done.stderr + done.stdout

@@ -141,7 +141,7 @@ def test_figures_respond_to_the_profile(
     second = workspace.root / "tiny" / "inbox"
     second.mkdir(parents=True)
     workspace.data["profiles"] = {"tiny": TINY}
-    workspace.data["distinctness"] = {"min_distance": 0, "max_source_distance": 0}
+    workspace.data["distinctness"] = {"min_sibling_distance": 0, "max_source_distance": 0}
     workspace.data["watch"].append(
         {
             "name": "tiny",
@@ -171,14 +171,16 @@ def test_unreachable_min_distance_replans_then_warns(
     workspace: Workspace, clips: ClipFactory, daemon_factory: Callable[..., DaemonProcess]
 ) -> None:
     workspace.data["profiles"] = {"tiny": TINY}
-    workspace.data["distinctness"] = {"min_distance": 40, "replans": 2}
+    workspace.data["distinctness"] = {"min_sibling_distance": 40, "replans": 2}
     workspace.write(profile="tiny", variations=2)
     daemon = daemon_factory(workspace.config_path)
     clips.make(workspace.inbox / "clip.mp4")
     [status] = completed(workspace.output)
     record = status["files"][0]
     assert status["state"] == "completed" and record["state"] == "completed"
-    assert "after 2 re-plan(s)" in record["warning"] and "min_distance 40" in record["warning"]
+    assert (
+        "after 2 re-plan(s)" in record["warning"] and "min_sibling_distance 40" in record["warning"]
+    )
     assert record["figures"]["replans"] == 2
     assert (
         sum(1 for e in daemon.events() if e["event"] == "re-planning variations out of bounds") == 2

@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from vidvar.config import Config, ConfigError, load_config
+from vidvar.config import Config, ConfigError, load_config, redact_url
 from vidvar.housekeeping import Housekeeper
 from vidvar.log import get_logger
 from vidvar.sdnotify import Notifier
@@ -117,7 +116,9 @@ class Daemon:
             if self.watchers is not None:
                 self.watchers.start()
             watches = [w.name for w in self.config.watches] if self.watchers else None
-            self.log.info("ready", watches=watches, database=_redact(self.config.database))
+            for warning in self.config.warnings:
+                self.log.warning("config", problem=warning)
+            self.log.info("ready", watches=watches, database=redact_url(self.config.database))
             self.notifier.ready(f"watching {', '.join(watches)}" if watches else "worker")
             self.worker.run(recover_first=False)
         finally:
@@ -126,13 +127,3 @@ class Daemon:
             self.store.close()
         self.log.info("stopped cleanly")
         return 0
-
-
-def _redact(database: str) -> str:
-    """A database setting without its password, for logs."""
-    if "://" in database and "@" in database:
-        scheme, rest = database.split("://", 1)
-        credentials, host = rest.rsplit("@", 1)
-        user = credentials.split(":", 1)[0]
-        return f"{scheme}://{user}@{host}"
-    return str(Path(database))

@@ -32,6 +32,8 @@ config file: -c/--config, else $VIDVAR_CONFIG, else /etc/vidvar/vidvar.yaml, els
 def _config(args: argparse.Namespace) -> Config:
     config = load_config(find_config_path(args.config))
     setup_logging(args.log_level or config.logging.level, config.logging.format)
+    for warning in config.warnings:
+        print(f"vidvar: warning: {warning}", file=sys.stderr)
     return config
 
 

@@ -67,14 +67,14 @@ class Measurement:
                     f"variation {v.index} is {figures[v.index]['source_distance']:g} "
                     f"from the source (max_source_distance {limit:g})"
                 )
-        minimum = self.config.min_distance
+        minimum = self.config.min_sibling_distance
         for i, a in enumerate(plan):
             for b in plan[i + 1 :]:
                 gap = fig.distance(samples[a.index], samples[b.index])
                 if minimum and gap < minimum and b.index not in bad:
                     bad[b.index] = (
                         f"variation {b.index} is {gap:g} from variation {a.index} "
-                        f"(min_distance {minimum:g})"
+                        f"(min_sibling_distance {minimum:g})"
                     )
         return bad
 

@@ -1,0 +1,69 @@
+"""The resolved config as plain data: what `check-config` prints, loadable as a config."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from vidvar.config.schema import Config
+from vidvar.effects.catalogue import CATALOGUE, EffectsProfile
+
+
+def redact_url(url: str) -> str:
+    """A database URL with its password replaced by ***."""
+    if "://" not in url or "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    if ":" not in credentials:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def _profile(profile: EffectsProfile) -> dict[str, Any]:
+    return {
+        "min_distance": profile.min_distance,
+        "effects": {
+            e.name: {"probability": e.probability}
+            | ({"range": [e.low, e.high]} if CATALOGUE[e.name].has_range else {})
+            for e in profile.effects
+        },
+    }
+
+
+def config_as_dict(config: Config) -> dict[str, Any]:
+    """Every setting in force, defaults included, keyed as in the YAML file; the
+    database password is replaced by ***."""
+    data: dict[str, Any] = {}
+    for f in dataclasses.fields(config):
+        if "key" not in f.metadata:
+            continue  # not a setting (the file's path, warnings)
+        key = f.metadata["key"] or f.name
+        value = getattr(config, f.name)
+        if f.name == "profiles":
+            data[key] = {name: _profile(p) for name, p in value.items()}
+        elif f.name == "encoders":
+            data[key] = {
+                name: {k: v for k, v in dataclasses.asdict(e).items() if k != "name"}
+                for name, e in value.items()
+            }
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            data[key] = _plain(dataclasses.asdict(value))
+        elif f.name == "watches":
+            data[key] = [_plain(dataclasses.asdict(w)) for w in value]
+        else:
+            data[key] = _plain(value)
+    data["database"] = redact_url(config.database)
+    return data

@@ -1,0 +1,337 @@
+"""YAML file → a validated, frozen Config.
+
+Relative paths resolve against the config file's folder; unknown keys,
+duplicate keys and non-finite numbers are errors.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from vidvar.config.reader import Section, read_fields, read_section, resolve_path, type_name
+from vidvar.config.schema import (
+    DEFAULT_EXTENSIONS,
+    Config,
+    DistinctnessConfig,
+    EncoderProfile,
+    LoggingConfig,
+    RetentionConfig,
+    WatchConfig,
+    WorkerConfig,
+)
+from vidvar.config.topology import check_topology
+from vidvar.effects.catalogue import (
+    CATALOGUE,
+    EffectSpec,
+    EffectsProfile,
+    default_effects_profile,
+)
+from vidvar.errors import ConfigError
+from vidvar.mounts import is_on_network_fs
+
+EX_CONFIG = 78  # sysexits.h: configuration error
+PROFILE_MIN_DISTANCE = 0.15
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (the second would win)."""
+
+
+def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: set[Any] = set()
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            line = key_node.start_mark.line + 1
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (line {line})", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+def read_yaml(file: Path) -> Any:
+    """The YAML document of `file`; ConfigError with line and column when it is wrong."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(file, "", "config file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(file, "", "expected a config file, found a folder") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(file, "", f"cannot read the config file: {exc}") from None
+    try:
+        return yaml.load(text, Loader=_StrictLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        if mark is not None:
+            raise ConfigError(
+                file,
+                "",
+                f"YAML syntax error at line {mark.line + 1}, column {mark.column + 1}: {problem}",
+            ) from None
+        raise ConfigError(file, "", f"YAML syntax error: {problem}") from None
+
+
+def load_config(path: Path | str) -> Config:
+    """Read, parse and validate the config file at `path`; raise ConfigError when it is wrong."""
+    file = Path(path)
+    return parse_config(read_yaml(file), file)
+
+
+def parse_config(data: Any, file: Path | str) -> Config:
+    """Validate an already-loaded YAML document; relative paths resolve against `file`'s folder."""
+    file = Path(os.path.abspath(file))
+    base = file.parent
+    nested = frozenset(
+        {"watches", "extensions", "worker", "logging", "retention", "distinctness"}
+        | {"profiles", "encoders", "database"}
+    )
+    _values, top = read_fields(Config, file, data, "", skip=nested)
+    warnings: list[str] = []
+    profiles = _read_profiles(file, top.data.get("profiles"))
+    encoders = _read_encoders(file, top.data.get("encoders"))
+    watches = _read_watches(file, top.data.get("watch"), base, profiles, encoders)
+    check_topology(file, watches)
+    return Config(
+        path=file,
+        database=_read_database(file, top.data.get("database"), base),
+        watches=watches,
+        extensions=_read_extensions(file, top),
+        worker=read_section(WorkerConfig, file, top.data.get("worker"), "worker"),
+        logging=read_section(LoggingConfig, file, top.data.get("logging"), "logging"),
+        retention=read_section(RetentionConfig, file, top.data.get("retention"), "retention"),
+        distinctness=_read_distinctness(file, top.data.get("distinctness"), warnings),
+        profiles=profiles,
+        encoders=encoders,
+        warnings=tuple(warnings),
+    )
+
+
+def _read_distinctness(file: Path, data: Any, warnings: list[str]) -> DistinctnessConfig:
+    if isinstance(data, dict) and "min_distance" in data:
+        # The old name of min_sibling_distance; profiles have a min_distance of their own.
+        data = dict(data)
+        old = data.pop("min_distance")
+        if "min_sibling_distance" in data:
+            raise ConfigError(
+                file,
+                "distinctness.min_distance",
+                "give either min_sibling_distance or its old name min_distance, not both",
+            )
+        data["min_sibling_distance"] = old
+        warnings.append(
+            f"{file}: distinctness.min_distance is deprecated; call it min_sibling_distance"
+        )
+    return read_section(DistinctnessConfig, file, data, "distinctness")
+
+
+def _read_extensions(file: Path, top: Section) -> tuple[str, ...]:
+    extensions = top.data.get("extensions", list(DEFAULT_EXTENSIONS))
+    if (
+        not isinstance(extensions, list)
+        or not extensions
+        or not all(isinstance(e, str) and e.strip(". ") for e in extensions)
+    ):
+        raise ConfigError(
+            file,
+            "extensions",
+            f"expected a list of file extensions such as [mp4, mov], found {extensions!r}",
+        )
+    return tuple(sorted({e.strip(". ").lower() for e in extensions}))
+
+
+def _read_effect(file: Path, name: str, data: Any, path: str) -> EffectSpec:
+    effect = CATALOGUE[name]
+    low, high = effect.default_range
+    if data is True or data is None:
+        data = {}
+    section = Section(
+        file, data, path, {"probability", "range"} if effect.has_range else {"probability"}
+    )
+    probability = effect.profile_probability
+    if section.has("probability"):
+        value = section.data["probability"]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise section.error("probability", f"expected a number from 0 to 1, found {value!r}")
+        probability = float(value)
+    if section.has("range"):
+        value = section.data["range"]
+        ok = (
+            isinstance(value, list)
+            and len(value) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        )
+        if not ok:
+            raise section.error(
+                "range", f"expected a list of two numbers [low, high], found {value!r}"
+            )
+        low, high = float(value[0]), float(value[1])
+        lim_low, lim_high = effect.limits
+        if low > high or low < lim_low or high > lim_high:
+            raise section.error(
+                "range", f"expected low <= high within [{lim_low:g}, {lim_high:g}], found {value!r}"
+            )
+    return EffectSpec(name=name, probability=probability, low=low, high=high)
+
+
+def _read_profiles(file: Path, data: Any) -> dict[str, EffectsProfile]:
+    profiles = {"default": default_effects_profile()}
+    if data is None:
+        return profiles
+    if not isinstance(data, dict):
+        raise ConfigError(
+            file, "profiles", f"expected a mapping of profile names, found {type_name(data)}"
+        )
+    for name, body in data.items():
+        path = f"profiles.{name}"
+        section = Section(file, body, path, {"min_distance", "effects"})
+        effects_data = section.data.get("effects")
+        if not isinstance(effects_data, dict) or not effects_data:
+            raise section.error(
+                "effects",
+                f"expected a mapping of effect names to settings, found {type_name(effects_data)}",
+            )
+        specs = []
+        for effect_name, effect_body in effects_data.items():
+            if effect_name not in CATALOGUE:
+                raise ConfigError(
+                    file,
+                    f"{path}.effects.{effect_name}",
+                    f"unknown effect; expected one of: {', '.join(CATALOGUE)}",
+                )
+            if effect_body is not False:
+                specs.append(
+                    _read_effect(file, effect_name, effect_body, f"{path}.effects.{effect_name}")
+                )
+        distance = section.data.get("min_distance", PROFILE_MIN_DISTANCE)
+        if isinstance(distance, bool) or not isinstance(distance, int | float):
+            raise section.error("min_distance", f"expected a number, found {type_name(distance)}")
+        if not 0 <= distance <= 1:
+            raise section.error(
+                "min_distance", f"expected a number from 0 to 1, found {distance!r}"
+            )
+        profiles[str(name)] = EffectsProfile(str(name), float(distance), tuple(specs))
+    return profiles
+
+
+def _read_encoders(file: Path, data: Any) -> dict[str, EncoderProfile]:
+    encoders = {"default": EncoderProfile(name="default")}
+    if data is None:
+        return encoders
+    if not isinstance(data, dict):
+        raise ConfigError(
+            file, "encoders", f"expected a mapping of encoder names, found {type_name(data)}"
+        )
+    for name, body in data.items():
+        values, _section = read_fields(
+            EncoderProfile, file, body, f"encoders.{name}", skip=frozenset({"name"})
+        )
+        encoders[str(name)] = EncoderProfile(name=str(name), **values)
+    return encoders
+
+
+def _read_watches(
+    file: Path,
+    data: Any,
+    base: Path,
+    profiles: dict[str, EffectsProfile],
+    encoders: dict[str, EncoderProfile],
+) -> tuple[WatchConfig, ...]:
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list) or not data:
+        raise ConfigError(
+            file, "watch", f"expected a list of one or more hot folders, found {type_name(data)}"
+        )
+    watches = tuple(
+        read_watch(file, item, f"watch[{i}]", base, profiles=profiles, encoders=encoders)
+        for i, item in enumerate(data)
+    )
+    seen: dict[str, int] = {}
+    for i, watch in enumerate(watches):
+        if watch.name in seen:
+            raise ConfigError(
+                file,
+                f"watch[{i}].name",
+                f"expected a unique name; {watch.name!r} is also watch[{seen[watch.name]}]",
+            )
+        seen[watch.name] = i
+    return watches
+
+
+def read_watch(
+    file: Path,
+    data: Any,
+    path: str,
+    base: Path,
+    *,
+    profiles: dict[str, Any],
+    encoders: dict[str, Any],
+) -> WatchConfig:
+    """Validate one hot folder entry."""
+    values, section = read_fields(WatchConfig, file, data, path, base=base)
+    if "inbox" not in values:
+        raise section.error("inbox", "missing; expected the folder users drop videos into")
+    if "output" not in values:
+        raise section.error("output", "missing; expected the folder where job folders are written")
+    inbox: Path = values["inbox"]
+    if not inbox.is_dir():
+        found = "a file" if inbox.exists() else "nothing there"
+        raise section.error(
+            "inbox",
+            f"expected an existing folder, found {found} at {inbox} "
+            "(create it, or run `vidvar init` to create every configured folder)",
+        )
+    values.setdefault("archive_dir", inbox.parent / "archive")
+    values.setdefault("failed_dir", inbox.parent / "failed")
+    values.setdefault("name", inbox.name)
+    for key, known in (("profile", profiles), ("encoder", encoders)):
+        chosen = values.get(key, "default")
+        if chosen not in known:
+            raise section.error(
+                key, f"expected one of the {key}s ({', '.join(known)}), found {chosen!r}"
+            )
+    return WatchConfig(**values)
+
+
+def _read_database(file: Path, raw: Any, base: Path) -> str:
+    if raw is None:
+        raw = Config.__dataclass_fields__["database"].default
+    if not isinstance(raw, str) or not raw.strip():
+        raise ConfigError(
+            file,
+            "database",
+            f"expected an SQLite file path or postgresql://…, found {type_name(raw)}",
+        )
+    if raw.startswith(("postgresql://", "postgres://")):
+        return raw
+    if "://" in raw:
+        from vidvar.config.dump import redact_url
+
+        raise ConfigError(
+            file,
+            "database",
+            f"expected an SQLite file path or postgresql://…, found {redact_url(raw)!r}",
+        )
+    db = resolve_path(raw, base)
+    if db.is_dir():
+        raise ConfigError(
+            file, "database", f"expected an SQLite file, found a folder at {db} (name a file in it)"
+        )
+    if is_on_network_fs(db):
+        raise ConfigError(
+            file,
+            "database",
+            f"{db} is on a network filesystem; SQLite corrupts there. Keep the database on "
+            "local disk (e.g. /var/lib/vidvar/vidvar.db) or use postgresql://…",
+        )
+    return str(db)

@@ -1,0 +1,30 @@
+"""Variation effects: the catalogue, seeded planning and the filter chain of each.
+
+- `catalogue`: one object per effect (draw, normalise, filter, describe)
+- `plan`: seeded parameter sets kept apart in normalised space
+- `graph`: the ffmpeg filter chain of one variation
+"""
+
+from vidvar.effects.catalogue import (
+    CATALOGUE,
+    EffectSpec,
+    EffectsProfile,
+    default_effects_profile,
+)
+from vidvar.effects.graph import audio_chain, describe, video_graph
+from vidvar.effects.plan import Variation, distance, file_seed, params_for_seed, plan_variations
+
+__all__ = [
+    "CATALOGUE",
+    "EffectSpec",
+    "EffectsProfile",
+    "Variation",
+    "audio_chain",
+    "default_effects_profile",
+    "describe",
+    "distance",
+    "file_seed",
+    "params_for_seed",
+    "plan_variations",
+    "video_graph",
+]
