@@ -56,7 +56,7 @@ def status_time(jobs: int) -> None:
                 source_path=f"/in/clip{i}.mp4",
                 source_key=f"k{i}",
                 kind="file",
-                job_dir=f"/out/clip{i}-{{id}}",
+                job_dir=f"/out/clip{i}",
                 variations=5,
                 profile="default",
                 encoder="default",

@@ -172,6 +172,7 @@ def test_retention_removes_only_what_is_old_and_never_a_running_job(
         assert running is not None
         from vidvar.status import write_status
 
+        Path(running.job_dir).mkdir(parents=True)
         write_status(running, store.files(running.id))
         keeper = Housekeeper(config, store)
         assert keeper.purge() == (0, 0)  # nothing is old yet

@@ -29,7 +29,7 @@ def new_job(key: str, files: int = 1, kind: str = "file") -> NewJob:
         source_path=f"/in/{key}",
         source_key=key,
         kind=kind,  # type: ignore[arg-type]
-        job_dir=f"/out/{key}-{{id}}",
+        job_dir=f"/out/{key}",
         variations=3,
         profile="default",
         encoder="default",
@@ -46,7 +46,7 @@ def test_enqueue_is_idempotent_for_the_same_source(store: JobStore) -> None:
     again, created_again = store.enqueue(new_job("a"))
     assert created and not created_again
     assert first.id == again.id
-    assert first.job_dir == f"/out/a-{first.id}"
+    assert first.job_dir == "/out/a"
     assert store.counts() == {"queued": 1}
 
 
@@ -166,11 +166,11 @@ def test_migration_from_an_empty_file(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         versions = [r[0] for r in conn.execute("SELECT version FROM schema_migrations")]
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert versions == [1, 2]
+    assert versions == [1, 2, 3]
     assert {"jobs", "files", "outputs", "workers"} <= tables
     open_store(str(path)).close()  # a second open applies nothing twice
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()[0] == 2
+        assert conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()[0] == 3
 
 
 def _claim_all(database: str, worker: str, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
@@ -206,6 +206,7 @@ def test_status_is_fsynced_except_for_progress_while_processing(
     store = open_store(str(tmp_path / "vidvar.db"))
     job, _ = store.enqueue(new_job("s"))
     job = dataclasses.replace(job, job_dir=str(tmp_path / "job"))
+    (tmp_path / "job").mkdir()
     synced: list[int] = []
     real_fsync = os.fsync
     monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
@@ -215,3 +216,41 @@ def test_status_is_fsynced_except_for_progress_while_processing(
         assert json.loads((tmp_path / "job" / "status.json").read_text())["state"] == state
         assert bool(synced) == durable, state
     store.close()
+
+
+def test_named_queries_bind_natively_and_keep_literals() -> None:
+    from vidvar.store.queries import parse_blocks, statements
+
+    sql = parse_blocks(
+        "-- name: q\nSELECT '50%?:x' AS a, \"col:y\", x::text -- :not_a_param\n"
+        "FROM t WHERE a = :a AND b LIKE '%:b%' AND c = :c;\nDELETE FROM u WHERE d = :a\n"
+    )["q"]
+    named, py = statements(sql, "named"), statements(sql, "pyformat")
+    assert named[0].startswith("SELECT '50%?:x' AS a") and ":a AND" in named[0]
+    assert py == [
+        "SELECT '50%?:x' AS a, \"col:y\", x::text \nFROM t WHERE a = %(a)s AND b LIKE "
+        "'%:b%' AND c = %(c)s",
+        "DELETE FROM u WHERE d = %(a)s",
+    ]
+    assert "%%" in statements("-- name: m\nSELECT 5 % :n", "pyformat")[0]
+
+
+def test_every_named_query_is_known_to_both_dialects() -> None:
+    from vidvar.store.queries import load_queries
+
+    sqlite, postgres = load_queries("sqlite", "named"), load_queries("postgres", "pyformat")
+    assert set(sqlite) - {"claim_next"} <= set(postgres)
+    assert {"claim_next", "insert_job", "finish_job"} <= set(sqlite) & set(postgres)
+
+
+def test_paths_that_are_not_utf8_are_stored_losslessly(store: JobStore) -> None:
+    weird = os.fsdecode(b"/in/bad\xff\xfe.mp4")
+    job, _ = store.enqueue(
+        dataclasses.replace(
+            new_job("u"), source_path=weird, files=(NewFile(path=weird, name="bad\udcff.mp4"),)
+        )
+    )
+    [record] = store.files(job.id)
+    assert record.source_path == weird and os.fsencode(record.source_path).endswith(b"\xff\xfe.mp4")
+    assert store.get_job(job.id).source_path == weird  # type: ignore[union-attr]
+    assert record.name == "bad\\xff.mp4"  # shown with the byte spelled out

@@ -68,6 +68,8 @@ def output_stems(files: Iterable[FileRecord]) -> dict[int, str]:
     would share a stem (`a.mp4`, `a.mov`) keep their extension in it.
     """
     items = list(files)
+    if all(f.stem for f in items):
+        return {f.id: str(f.stem) for f in items}
     plain = {f.id: str(Path(f.name).with_suffix("")) for f in items}
     clashes = {stem for stem in plain.values() if list(plain.values()).count(stem) > 1}
     return {
@@ -430,7 +432,7 @@ class Processor:
     ) -> None:
         source = Path(record.source_path)
         if not source.exists():
-            self.store.mark_disposed(claim, record.id, "")
+            self.store.mark_disposed(claim, record.id, "", "missing")
             return
         try:
             if record.state == "completed":
@@ -441,7 +443,12 @@ class Processor:
             # The source stays where it is: nothing is lost, the next run may move it.
             log.error("could not move the source", file=record.name, error=str(exc))
             return
-        self.store.mark_disposed(claim, record.id, where)
+        kind = (
+            {"archive": "archived", "delete": "deleted", "keep": "kept"}[watch.on_success]
+            if record.state == "completed"
+            else ("failed" if watch.on_failure == "move" else "kept")
+        )
+        self.store.mark_disposed(claim, record.id, where, kind)
         log.info("source disposed", file=record.name, to=where or "deleted")
 
     def _write_status(self, job_id: str) -> None:

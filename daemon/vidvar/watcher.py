@@ -25,9 +25,10 @@ from watchdog.observers.polling import PollingObserver
 
 from vidvar.config import Config, WatchConfig
 from vidvar.ignore import is_junk_name, is_video_candidate, videos_under
+from vidvar.jobfolder import folder_name, output_stems
 from vidvar.log import get_logger
 from vidvar.mounts import fstype_of, is_network_fstype
-from vidvar.store import JobStore, NewFile, NewJob
+from vidvar.store import JobStore, NewFile, NewJob, new_job_id
 
 Signature = tuple[Any, ...]
 
@@ -90,16 +91,22 @@ def make_job(
     is_batch = entry.is_dir()
     base = entry if is_batch else entry.parent
     stem = entry.name if is_batch else entry.stem
+    job_id = new_job_id()
+    names = [str(f.relative_to(base)) for f in files]
     return NewJob(
+        id=job_id,
         watch=watch.name,
         source_path=str(entry),
         source_key=key,
         kind="batch" if is_batch else "file",
-        job_dir=str(watch.output / f"{stem[:120]}-{{id}}"),
+        job_dir=str(watch.output / folder_name(stem, job_id)),
         variations=variations or watch.variations,
         profile=watch.profile,
         encoder=watch.encoder,
-        files=tuple(NewFile(path=str(f), name=str(f.relative_to(base))) for f in files),
+        files=tuple(
+            NewFile(path=str(f), name=name, stem=stem)
+            for f, name, stem in zip(files, names, output_stems(names), strict=True)
+        ),
         origin="manual" if origin == "manual" else "inbox",
     )
 

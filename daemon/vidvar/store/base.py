@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from vidvar.store.models import (
@@ -12,6 +12,7 @@ from vidvar.store.models import (
     NewJob,
     OutputRecord,
     Recovered,
+    Settling,
     WorkerRecord,
 )
 
@@ -22,21 +23,33 @@ class JobStore(Protocol):
     def close(self) -> None:
         """Release connections."""
 
+    def check(self) -> None:
+        """Raise StoreCorrupt when the database is no longer the one opened."""
+
     def listen(self, wake: Callable[[], None]) -> None:
         """Call `wake` when another process enqueues; a no-op where only polling works."""
 
     # enqueue and read
     def enqueue(self, new: NewJob) -> tuple[Job, bool]:
-        """Queue a job; the same source_key returns the existing job and False."""
+        """Queue a job; the same source (key or held identity) returns it and False."""
 
     def get_job(self, job_ref: str) -> Job | None:
         """A job by id or unique id prefix."""
 
-    def list_jobs(self, *, limit: int = 50, states: Sequence[str] | None = None) -> list[Job]:
+    def match_jobs(self, job_ref: str, *, limit: int = 10) -> list[Job]:
+        """The job with this id, or the jobs whose id starts with it."""
+
+    def list_jobs(self, *, limit: int = 50) -> list[Job]:
         """Newest jobs first."""
+
+    def changed_jobs(self, since: float, *, limit: int = 500) -> list[Job]:
+        """Jobs updated after `since`, oldest change first."""
 
     def files(self, job_id: str, *, with_outputs: bool = True) -> list[FileRecord]:
         """The files of a job in order, with their outputs."""
+
+    def file_counts(self, job_id: str) -> dict[str, int]:
+        """Number of a job's files per state."""
 
     def counts(self) -> dict[str, int]:
         """Number of jobs per state."""
@@ -54,9 +67,14 @@ class JobStore(Protocol):
     def workers(self) -> list[WorkerRecord]:
         """Registered workers."""
 
-    # claim and progress (fenced)
+    def recover(
+        self, *, lease_seconds: float, max_attempts: int, is_dead: Callable[[WorkerRecord], bool]
+    ) -> list[Recovered]:
+        """Put back work left `processing` by workers that died."""
+
+    # claim and the owner's writes (fenced)
     def claim(self, worker_id: str) -> Claim | None:
-        """Take the oldest queued job, or None."""
+        """Take the oldest queued job that is not waiting, or None."""
 
     def is_cancel_requested(self, claim: Claim) -> bool:
         """True when someone asked to cancel the claimed job; LostClaim when it was taken."""
@@ -67,10 +85,20 @@ class JobStore(Protocol):
     def set_file_duration(self, claim: Claim, file_id: int, duration: float) -> None:
         """Store the probed duration."""
 
+    def set_phase(self, claim: Claim, phase: str | None) -> None:
+        """What the job is doing now."""
+
     def set_progress(
-        self, claim: Claim, file_id: int, file_progress: int, job_progress: int
+        self,
+        claim: Claim,
+        file_id: int,
+        file_progress: int,
+        job_progress: int,
+        *,
+        speed: float | None = None,
+        eta_seconds: float | None = None,
     ) -> None:
-        """Store file and job progress percent."""
+        """Store file and job progress percent, speed and ETA."""
 
     def set_ffmpeg(
         self, claim: Claim, file_id: int, pid: int | None, started_at: float | None
@@ -89,28 +117,52 @@ class JobStore(Protocol):
         warning: str | None = None,
         figures: dict[str, Any] | None = None,
     ) -> None:
-        """File → completed, failed or cancelled (with its outputs' summary figures)."""
+        """File → completed, failed or cancelled."""
 
-    def requeue_file(self, claim: Claim, file_id: int) -> None:
-        """An interrupted file goes back to queued; its outputs are forgotten."""
+    def requeue_file(self, claim: Claim, file_id: int, *, count_attempt: bool = False) -> None:
+        """The file goes back to queued; its outputs are forgotten."""
 
-    def mark_disposed(self, claim: Claim, file_id: int, where: str) -> None:
-        """Remember where the source went, so disposal runs once."""
+    def note_source_changed(self, claim: Claim, file_id: int, signature: str) -> None:
+        """The source changed after it settled."""
+
+    def mark_disposed(self, claim: Claim, file_id: int, where: str, disposal: str) -> None:
+        """Remember where the source went."""
 
     def finish_job(self, claim: Claim, state: str, error: str | None = None) -> None:
         """Job → terminal state; the claim ends."""
 
-    def release_job(self, claim: Claim) -> None:
-        """Give the job back to the queue (clean shutdown); the claim ends."""
+    def release_job(
+        self, claim: Claim, *, waiting_reason: str | None = None, retry_in: float = 0.0
+    ) -> None:
+        """Give the job back to the queue (to wait `retry_in` s with a reason); the claim ends."""
 
     # operator actions
     def request_cancel(self, job_id: str) -> str:
         """Cancel a queued job at once, or flag a running one; returns the new state."""
 
     def retry(self, job_id: str) -> int:
-        """Re-queue the failed and cancelled files of a finished job; returns how many."""
+        """Re-queue the failed and cancelled files of a finished job; wake a waiting one."""
 
-    def recover(
-        self, *, lease_seconds: float, max_attempts: int, is_dead: Callable[[WorkerRecord], bool]
-    ) -> list[Recovered]:
-        """Put back work left `processing` by workers that died."""
+    # retention and settling
+    def expired_jobs(self, cutoff: float, *, limit: int = 200) -> list[Job]:
+        """Finished jobs older than `cutoff` not yet purged."""
+
+    def mark_job_purged(self, job_id: str) -> None:
+        """Retention removed this job's folder."""
+
+    def expired_archives(self, watch: str, cutoff: float, *, limit: int = 500) -> list[FileRecord]:
+        """Sources archived before `cutoff`, not yet deleted."""
+
+    def mark_archive_purged(self, file_id: int) -> None:
+        """Retention deleted this archived source."""
+
+    def set_settling(
+        self, owner: str, watch: str, seen: Iterable[Settling], gone: Iterable[str]
+    ) -> None:
+        """Record entries now settling, forget those gone."""
+
+    def clear_settling(self, owner: str, watch: str | None = None) -> None:
+        """Forget the settling entries recorded by `owner`."""
+
+    def settling(self, *, limit: int = 100) -> tuple[list[Settling], int]:
+        """Entries settling in the inboxes of live workers, and their count."""

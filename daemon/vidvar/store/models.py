@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -10,6 +11,12 @@ from vidvar.errors import LostClaim, StoreUnavailable
 __all__ = ["LostClaim", "StoreUnavailable"]
 
 TERMINAL_STATES: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
+ACTIVE_STATES: frozenset[str] = frozenset({"queued", "processing"})
+
+
+def new_job_id() -> str:
+    """Short random ids: easy to type as a prefix, unique enough across machines."""
+    return secrets.token_hex(6)
 
 
 @dataclass(frozen=True)
@@ -18,6 +25,9 @@ class NewFile:
 
     path: str
     name: str
+    stem: str = ""  # output name stem inside the job folder (see vidvar.jobfolder)
+    identity: str | None = None  # "device:inode" of the settled file
+    signature: str | None = None  # "size:mtime_ns" of the settled file
 
 
 @dataclass(frozen=True)
@@ -28,12 +38,13 @@ class NewJob:
     source_path: str
     source_key: str  # identity of this source instance: same key, same job
     kind: Literal["file", "batch"]
-    job_dir: str
+    job_dir: str  # the final job folder (vidvar.jobfolder names it)
     variations: int
     profile: str
     encoder: str
     files: tuple[NewFile, ...]
     origin: Literal["inbox", "manual"] = "inbox"
+    id: str = field(default_factory=lambda: new_job_id())
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,10 @@ class Job:
     started_at: float | None
     finished_at: float | None
     updated_at: float
+    phase: str | None = None  # encoding, verifying, measuring, cancelling, waiting
+    waiting_reason: str | None = None  # why a queued job waits (an environmental cause)
+    not_before: float | None = None  # a waiting job is claimed again from then on
+    purged_at: float | None = None  # when retention removed its folder
 
 
 @dataclass(frozen=True)
@@ -96,6 +111,14 @@ class FileRecord:
     warning: str | None = None
     figures: dict[str, Any] | None = None  # per-file summary of the outputs' figures
     outputs: tuple[OutputRecord, ...] = field(default_factory=tuple)
+    stem: str | None = None
+    source_identity: str | None = None  # "device:inode" when it settled
+    source_sig: str | None = None  # "size:mtime_ns" when it settled
+    speed: float | None = None  # × realtime of the running encode
+    eta_seconds: float | None = None
+    disposal: str | None = None  # archived, deleted, kept, failed, missing
+    disposed_at: float | None = None
+    changes: int = 0  # times the source changed while it was processed
 
 
 @dataclass(frozen=True)
@@ -127,3 +150,22 @@ class Recovered:
     job: Job
     interrupted: tuple[FileRecord, ...]  # files that were mid-encode when their worker died
     gave_up: tuple[str, ...]  # names of files failed for too many attempts
+
+
+@dataclass(frozen=True)
+class Settling:
+    """A file or folder seen in an inbox, waiting to stop changing before it is queued."""
+
+    watch: str
+    name: str
+    size: int
+    seen_at: float
+    settles_at: float
+
+
+@dataclass(frozen=True)
+class Expired:
+    """Something retention may delete, with the record that proves vidvar made it."""
+
+    job: Job
+    files: tuple[FileRecord, ...]

@@ -9,7 +9,7 @@ a job nor kills its ffmpeg.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -18,22 +18,30 @@ from psycopg.rows import dict_row
 
 from vidvar.log import get_logger
 from vidvar.store.connections import ThreadConnections
-from vidvar.store.sqlstore import Row, SqlStore, Tx
+from vidvar.store.queries import latest_version, load_queries
+from vidvar.store.sqlstore import Row, Tx
+from vidvar.store.store import SqlStore
 
-CHANNEL = "vidvar_jobs"
 MIGRATION_LOCK = 7_315_001  # pg_advisory_xact_lock key for schema changes
 
 
 class _PgTx(Tx):
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+    def __init__(self, conn: psycopg.Connection[Any], queries: dict[str, tuple[str, ...]]) -> None:
         self.conn = conn
+        self.queries = queries
 
-    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        cur = self.conn.execute(sql.replace("?", "%s"), tuple(params))
-        return list(cur.fetchall()) if cur.description is not None else []
+    def _execute(self, query: str, params: dict[str, Any]) -> Any:
+        cursor = None
+        for statement in self.queries[query]:
+            cursor = self.conn.execute(statement, params)
+        return cursor
 
-    def run(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return int(self.conn.execute(sql.replace("?", "%s"), tuple(params)).rowcount)
+    def all(self, query: str, **params: Any) -> list[Row]:
+        cursor = self._execute(query, params)
+        return list(cursor.fetchall()) if cursor.description is not None else []
+
+    def run(self, query: str, **params: Any) -> int:
+        return int(self._execute(query, params).rowcount)
 
 
 class PostgresStore(SqlStore):
@@ -41,16 +49,27 @@ class PostgresStore(SqlStore):
 
     dialect = "postgres"
 
-    def __init__(self, url: str, *, outage_seconds: float = 300.0) -> None:
+    def __init__(self, url: str, *, outage_seconds: float = 300.0, readonly: bool = False) -> None:
         self.url = url
         self.outage_seconds = outage_seconds
         self.log = get_logger(store="postgres")
+        self._queries = load_queries("postgres", "pyformat")
         self._connections: ThreadConnections[psycopg.Connection[Any]] = ThreadConnections(
             lambda: psycopg.connect(self.url, row_factory=dict_row, connect_timeout=10),
             usable=lambda conn: not conn.closed,
         )
         self._closed = threading.Event()
-        self.migrate()
+        if readonly:
+            found, wanted = self.schema_version(), latest_version(self.dialect)
+            if found < wanted:
+                from vidvar.errors import StoreUnavailable
+
+                raise StoreUnavailable(
+                    f"the database is from an older vidvar (schema {found}, this release reads "
+                    f"{wanted}); start the daemon once to upgrade it"
+                )
+        else:
+            self.migrate()
 
     def _is_transient(self, exc: Exception) -> bool:
         return isinstance(exc, psycopg.OperationalError)
@@ -60,7 +79,7 @@ class PostgresStore(SqlStore):
         conn = self._connections.get()
         try:
             with conn.transaction():
-                yield _PgTx(conn)
+                yield _PgTx(conn, self._queries)
         except psycopg.OperationalError:
             # The connection is unusable now; the retry opens a fresh one.
             self._connections.drop()
@@ -68,19 +87,15 @@ class PostgresStore(SqlStore):
 
     _read = _write
 
-    def _claim_sql(self) -> str:
-        return (
-            "UPDATE jobs SET state = 'processing', worker_id = ?, lease_token = ?,"
-            " started_at = COALESCE(started_at, ?), updated_at = ?, error = NULL"
-            " WHERE id = (SELECT id FROM jobs WHERE state = 'queued'"
-            " ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id"
-        )
+    def _run_ddl(self, tx: Tx, statement: str) -> None:
+        assert isinstance(tx, _PgTx)
+        tx.conn.execute(statement)
 
     def _lock_for_migration(self, tx: Tx) -> None:
-        tx.all("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
+        tx.all("lock_for_migration", key=MIGRATION_LOCK)
 
     def _notify_enqueued(self, tx: Tx) -> None:
-        tx.run(f"NOTIFY {CHANNEL}")
+        tx.run("notify_enqueued")
 
     def listen(self, wake: Callable[[], None]) -> None:
         """A thread that calls `wake` on every NOTIFY; it reconnects after outages."""
@@ -93,7 +108,7 @@ class PostgresStore(SqlStore):
         while not self._closed.is_set():
             try:
                 with psycopg.connect(self.url, autocommit=True, connect_timeout=10) as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
+                    conn.execute(self._queries["listen"][0])
                     delay = 0.5
                     wake()  # anything queued while nobody listened
                     while not self._closed.is_set():

@@ -2,68 +2,127 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from vidvar.errors import StoreCorrupt, StoreUnavailable
 from vidvar.store.connections import ThreadConnections
-from vidvar.store.sqlstore import Row, SqlStore, Tx
+from vidvar.store.queries import latest_version, load_queries
+from vidvar.store.sqlstore import Row, Tx
+from vidvar.store.store import SqlStore
 
 BUSY_TIMEOUT_MS = 30_000
 
 
 class _SqliteTx(Tx):
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, queries: dict[str, tuple[str, ...]]) -> None:
         self.conn = conn
+        self.queries = queries
 
-    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        cur = self.conn.execute(sql, tuple(params))
-        if cur.description is None:
+    def _execute(self, query: str, params: dict[str, Any]) -> sqlite3.Cursor:
+        cursor = None
+        for statement in self.queries[query]:
+            cursor = self.conn.execute(statement, params)
+        assert cursor is not None
+        return cursor
+
+    def all(self, query: str, **params: Any) -> list[Row]:
+        cursor = self._execute(query, params)
+        if cursor.description is None:
             return []
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
-    def run(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return self.conn.execute(sql, tuple(params)).rowcount
+    def run(self, query: str, **params: Any) -> int:
+        return self._execute(query, params).rowcount
 
 
 class SqliteStore(SqlStore):
-    """The embedded default: one file on local disk, shared by local processes."""
+    """The embedded default: one file on local disk, shared by local processes.
+
+    `readonly` opens an existing database for reading only: it never creates the
+    file nor changes its schema (status, health).
+    """
 
     dialect = "sqlite"
+    outage_seconds = 300.0  # a lock held by another process: retried, never a job failure
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.readonly = readonly
+        self._queries = load_queries("sqlite", "named")
+        if readonly and not self.path.exists():
+            raise StoreUnavailable(
+                f"no database at {self.path} yet: the daemon creates it when it first starts"
+            )
+        if not readonly:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         self._connections = ThreadConnections(self._open)
-        self.migrate()
+        try:
+            if readonly:
+                self._check_version()
+            else:
+                self.migrate()
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise StoreUnavailable(f"the database {self.path} is locked", str(exc)) from exc
+            raise StoreCorrupt(self._damaged(exc), str(exc)) from exc
+        st = os.stat(self.path)
+        self._identity = (st.st_dev, st.st_ino)
+
+    def _damaged(self, exc: Exception) -> str:
+        return (
+            f"the database {self.path} cannot be read ({exc}): it is damaged or not a vidvar "
+            "database. Move it aside (vidvar starts a new one) or restore a backup"
+        )
+
+    def _check_version(self) -> None:
+        found, wanted = self.schema_version(), latest_version(self.dialect)
+        if found < wanted:
+            raise StoreUnavailable(
+                f"the database {self.path} is from an older vidvar (schema {found}, this release "
+                f"reads {wanted}); start the daemon once to upgrade it"
+            )
 
     def _open(self) -> sqlite3.Connection:
+        target = f"file:{self.path}?mode=ro" if self.readonly else str(self.path)
         conn = sqlite3.connect(
-            self.path,
+            target,
+            uri=self.readonly,
             timeout=BUSY_TIMEOUT_MS / 1000,
             isolation_level=None,
             check_same_thread=False,
         )
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        # NORMAL is durable across application crashes in WAL mode; a power cut can
-        # lose the last commits but never corrupts the file.
-        conn.execute("PRAGMA synchronous = NORMAL")
+        if not self.readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+            # NORMAL is durable across application crashes in WAL mode; a power cut can
+            # lose the last commits but never corrupts the file.
+            conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         return conn
 
-    def _conn(self) -> sqlite3.Connection:
-        return self._connections.get()
+    def _is_transient(self, exc: Exception) -> bool:
+        # Another process held the write lock past busy_timeout: wait more, the caller's
+        # work is fine. Anything else (a damaged file) is not worth a retry.
+        return isinstance(exc, sqlite3.OperationalError) and (
+            "locked" in str(exc) or "busy" in str(exc)
+        )
+
+    def _unavailable_message(self, exc: Exception) -> str:
+        return f"the database {self.path} stayed locked by another process"
 
     @contextmanager
     def _write(self) -> Iterator[Tx]:
-        conn = self._conn()
+        conn = self._connections.get()
         conn.execute("BEGIN IMMEDIATE")
         try:
-            yield _SqliteTx(conn)
+            yield _SqliteTx(conn, self._queries)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -71,20 +130,28 @@ class SqliteStore(SqlStore):
 
     @contextmanager
     def _read(self) -> Iterator[Tx]:
-        conn = self._conn()
+        conn = self._connections.get()
         conn.execute("BEGIN")
         try:
-            yield _SqliteTx(conn)
+            yield _SqliteTx(conn, self._queries)
         finally:
             conn.execute("COMMIT")
 
-    def _claim_sql(self) -> str:
-        return (
-            "UPDATE jobs SET state = 'processing', worker_id = ?, lease_token = ?,"
-            " started_at = COALESCE(started_at, ?), updated_at = ?, error = NULL"
-            " WHERE id = (SELECT id FROM jobs WHERE state = 'queued'"
-            " ORDER BY created_at, id LIMIT 1) RETURNING id"
-        )
+    def _run_ddl(self, tx: Tx, statement: str) -> None:
+        assert isinstance(tx, _SqliteTx)
+        tx.conn.execute(statement)
+
+    def check(self) -> None:
+        """StoreCorrupt when the database file was deleted or replaced since it was opened:
+        writes would go to a file nobody else sees."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            raise StoreCorrupt(
+                f"the database {self.path} was deleted while vidvar was running"
+            ) from None
+        if (st.st_dev, st.st_ino) != self._identity:
+            raise StoreCorrupt(f"the database {self.path} was replaced while vidvar was running")
 
     def close(self) -> None:
         """Close every thread's connection."""

@@ -1,0 +1,194 @@
+"""A job folder: the one owner of its layout, its names and its status.json.
+
+    output/<name>-<job id>/
+        <stem>_var01.mp4 …        verified outputs (a batch keeps its subfolders)
+        status.json               the job's status document, rewritten atomically
+        preview.jpg               the preview sheet, when the job ends
+        .vidvar-work/             temporary outputs, sample frames and thumbnails
+
+Output stems are unique within a job whatever the source names (case and
+extension clashes included, since SMB shares compare names without case), and
+every name this module makes fits in 255 bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from vidvar.errors import ShareGone
+from vidvar.fsutil import TEMP_SUFFIX, atomic_write_json, remove_quietly
+from vidvar.mounts import FolderGuard
+from vidvar.names import fit, short_hash
+
+STATUS_FILE = "status.json"
+PREVIEW_FILE = "preview.jpg"
+WORK_DIR = ".vidvar-work"
+LEGACY_THUMBS_DIR = ".vidvar-thumbs"
+OUTPUT_SUFFIX_BYTES = len("_var100.mp4")  # the longest suffix an output stem gets
+
+
+def folder_name(entry_stem: str, job_id: str) -> str:
+    """`clip-3f9a1c2b7d4e`: the dropped entry's stem and the job id, within 255 bytes."""
+    return f"{fit(_clean(entry_stem) or 'job', reserve=1 + len(job_id))}-{job_id}"
+
+
+def _clean(part: str) -> str:
+    """A path component safe to create: no separators, no leading dot (hidden), no NUL."""
+    part = part.replace("/", "_").replace("\0", "_").strip()
+    return part.lstrip(".") or "_"
+
+
+def output_stems(names: Sequence[str]) -> list[str]:
+    """The output stem of each source name (relative to its job), in order.
+
+    `clip.mp4` → `clip`; in a batch `sub/clip.mp4` → `sub/clip`. Stems are unique
+    without regard to case; sources whose plain stems clash (`a.mp4`, `a.MOV`,
+    `A.mkv`) get `~` and a hash of their whole name added, and every component
+    fits in 255 bytes with its `_varNN.mp4` suffix. Linear in the number of names.
+    """
+    plain: list[str] = []
+    for name in names:
+        parts = [p for p in PurePosixPath(name).parts if p not in ("", ".", "..")] or ["_"]
+        *folders, last = parts
+        stem = last.rsplit(".", 1)[0] if "." in last.lstrip(".") else last
+        cleaned = [fit(_clean(p)) for p in folders]
+        cleaned.append(fit(_clean(stem), reserve=OUTPUT_SUFFIX_BYTES))
+        plain.append("/".join(cleaned))
+    count: dict[str, int] = {}
+    for stem in plain:
+        count[stem.casefold()] = count.get(stem.casefold(), 0) + 1
+    taken = {stem.casefold() for stem in plain if count[stem.casefold()] == 1}
+    result: list[str] = []
+    for name, stem in zip(names, plain, strict=True):
+        if count[stem.casefold()] == 1:
+            result.append(stem)
+            continue
+        head, _, last = stem.rpartition("/")
+        salt = ""
+        while True:
+            tag = short_hash(name + salt)
+            last_part = fit(f"{last}~{tag}", reserve=OUTPUT_SUFFIX_BYTES)
+            candidate = f"{head}/{last_part}" if head else last_part
+            if candidate.casefold() not in taken:
+                break
+            salt += "+"  # a name that really is "a~<hash>": try another hash
+        taken.add(candidate.casefold())
+        result.append(candidate)
+    return result
+
+
+def output_name(stem: str, variation: int) -> str:
+    """`clip` → `clip_var01.mp4` (relative to the job folder)."""
+    return f"{stem}_var{variation:02d}.mp4"
+
+
+class JobFolder:
+    """Every path inside one job folder, and the writes into it.
+
+    `guard` checks that the output folder is still the filesystem it was at start
+    (a share unmounted leaves a bare mount point on the root disk behind); writes
+    raise ShareGone instead of filling that disk.
+    """
+
+    def __init__(self, path: str | Path, guard: FolderGuard | None = None) -> None:
+        self.path = Path(path)
+        self.guard = guard
+
+    # -- paths ------------------------------------------------------------------
+
+    @property
+    def status_path(self) -> Path:
+        return self.path / STATUS_FILE
+
+    @property
+    def preview_path(self) -> Path:
+        return self.path / PREVIEW_FILE
+
+    @property
+    def work_dir(self) -> Path:
+        return self.path / WORK_DIR
+
+    def output(self, stem: str, variation: int) -> Path:
+        """Where a verified output goes."""
+        return self.path / output_name(stem, variation)
+
+    def temp_output(self, file_id: int, variation: int) -> Path:
+        """Where ffmpeg writes an output before it is verified."""
+        return self.work_dir / f"{file_id}.v{variation:02d}.mp4"
+
+    def samples(self, file_id: int, variation: int | None) -> Path:
+        """Raw gray sample frames of a file's source (None) or of one variation."""
+        return self.work_dir / f"{file_id}.{_which(variation)}.gray"
+
+    def thumbs(self, file_id: int, variation: int | None) -> Path:
+        """Raw colour thumbnails of a file's source (None) or of one variation."""
+        return self.work_dir / f"{file_id}.{_which(variation)}.yuv"
+
+    # -- writes -----------------------------------------------------------------
+
+    def check(self) -> None:
+        """ShareGone when the folder's filesystem is not the one seen at start."""
+        if self.guard is not None:
+            self.guard.check(self.path)
+
+    def prepare(self) -> None:
+        """Create the folder and its work folder (the share must be there)."""
+        self.check()
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+
+    def write_status(self, document: dict[str, Any], *, durable: bool = True) -> None:
+        """Rewrite status.json atomically; never creates the folder (a vanished share
+        must not be recreated on the root disk)."""
+        self.check()
+        if not self.path.is_dir():
+            raise ShareGone(f"the job folder {self.path.name} is gone")
+        atomic_write_json(self.status_path, document, durable=durable)
+
+    def publish(self, file_id: int, stem: str, variation: int) -> Path:
+        """Move a verified temporary output to its final name; returns that path."""
+        final = self.output(stem, variation)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        self.temp_output(file_id, variation).replace(final)
+        return final
+
+    def remove_file_outputs(self, file_id: int, stem: str, variations: int) -> None:
+        """Remove one file's outputs, final and temporary (it starts over or failed);
+        its thumbnails stay for the preview unless the file failed."""
+        for variation in range(1, variations + 1):
+            remove_quietly(self.output(stem, variation))
+            remove_quietly(self.temp_output(file_id, variation))
+            remove_quietly(self.samples(file_id, variation))
+        remove_quietly(self.samples(file_id, None))
+        parent = self.output(stem, 1).parent
+        while parent != self.path and parent.is_relative_to(self.path):
+            with contextlib.suppress(OSError):
+                parent.rmdir()  # only an empty subfolder of a batch
+            parent = parent.parent
+
+    def remove_thumbs(self, file_id: int, variations: int) -> None:
+        """Drop one file's thumbnails (it failed: it gets no row on the sheet)."""
+        for variation in [None, *range(1, variations + 1)]:
+            remove_quietly(self.thumbs(file_id, variation))
+
+    def clean_work(self) -> None:
+        """Remove the work folder and temporary files left by a crash or older releases."""
+        shutil.rmtree(self.work_dir, ignore_errors=True)
+        shutil.rmtree(self.path / LEGACY_THUMBS_DIR, ignore_errors=True)
+        if self.path.is_dir():
+            for leftover in self.path.rglob("*" + TEMP_SUFFIX):
+                if leftover.is_file() and not leftover.is_symlink():
+                    remove_quietly(leftover)
+
+    def remove_temp_outputs(self) -> None:
+        """Temporary outputs only (the thumbnails stay for the preview sheet)."""
+        if self.work_dir.is_dir():
+            for leftover in self.work_dir.glob("*.mp4"):
+                remove_quietly(leftover)
+
+
+def _which(variation: int | None) -> str:
+    return "source" if variation is None else f"v{variation:02d}"
