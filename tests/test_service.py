@@ -18,7 +18,7 @@ import yaml
 
 from tests.conftest import REPO, ClipFactory, DaemonProcess, Workspace, run_cli, wait_for
 from vidvar.config import load_config
-from vidvar.housekeeping import Housekeeper
+from vidvar.retention import Retention
 from vidvar.store import open_store
 
 UNIT = REPO / "systemd" / "vidvar.service"
@@ -170,11 +170,11 @@ def test_retention_removes_only_what_is_old_and_never_a_running_job(
         assert claim is not None
         running = store.get_job(claim.job_id)
         assert running is not None
-        from vidvar.status import write_status
+        from vidvar.sinks import StatusSink
 
         Path(running.job_dir).mkdir(parents=True)
-        write_status(running, store.files(running.id))
-        keeper = Housekeeper(config, store)
+        StatusSink(store).write(running.id)
+        keeper = Retention(config, store)
         assert keeper.purge() == (0, 0)  # nothing is old yet
         assert keeper.purge(now=time.time() + 8 * 86400) == (1, 1)
         remaining = [p.name for p in workspace.job_dirs()]

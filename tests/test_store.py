@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from vidvar.status import write_status
+from vidvar.sinks import StatusSink
 from vidvar.store import (
     JobStore,
     LostClaim,
@@ -204,17 +204,25 @@ def test_status_is_fsynced_except_for_progress_while_processing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = open_store(str(tmp_path / "vidvar.db"))
-    job, _ = store.enqueue(new_job("s"))
-    job = dataclasses.replace(job, job_dir=str(tmp_path / "job"))
+    job, _ = store.enqueue(dataclasses.replace(new_job("s"), job_dir=str(tmp_path / "job")))
     (tmp_path / "job").mkdir()
+    sink = StatusSink(store)
     synced: list[int] = []
     real_fsync = os.fsync
     monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
-    for state, durable in (("queued", True), ("processing", False), ("completed", True)):
+
+    def written(state: str) -> bool:
         synced.clear()
-        write_status(dataclasses.replace(job, state=state), store.files(job.id))
+        sink.write(job.id)
         assert json.loads((tmp_path / "job" / "status.json").read_text())["state"] == state
-        assert bool(synced) == durable, state
+        return bool(synced)
+
+    assert written("queued")
+    claim = store.claim("w")
+    assert claim is not None
+    assert not written("processing")
+    store.finish_job(claim, "completed")
+    assert written("completed")
     store.close()
 
 

@@ -15,6 +15,8 @@ its class:
 
 from __future__ import annotations
 
+import errno
+
 
 class VidvarError(Exception):
     """Base of every vidvar error: a plain `.message` and a technical `.detail`."""
@@ -64,7 +66,12 @@ class StalledError(FfmpegError):
 
 class EnvironmentProblem(VidvarError):
     """A cause outside the file (permissions, disk space, a share, the database):
-    the file waits and is retried once the cause clears."""
+    the file waits and is retried once the cause clears. `retry_in` asks for a
+    particular wait (None: the worker's back-off)."""
+
+    def __init__(self, message: str, detail: str = "", *, retry_in: float | None = None) -> None:
+        super().__init__(message, detail)
+        self.retry_in = retry_in
 
 
 class ShareGone(EnvironmentProblem):
@@ -89,3 +96,24 @@ class CancelledError(Stopped):
 
 class LostClaim(Stopped):
     """The worker no longer owns the job (its lease was taken or the job was reset)."""
+
+
+_PLAIN_ERRNO = {
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EROFS: "the folder is read-only",
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.ENAMETOOLONG: "a name is too long",
+    errno.EIO: "an input/output error (is the share still there?)",
+    errno.ENOTCONN: "the share is not connected",
+    errno.ESTALE: "the share went away",
+    errno.ENOENT: "a folder is missing",
+}
+
+
+def environment_problem(exc: OSError, what: str) -> EnvironmentProblem:
+    """An OSError met while doing `what` ("write the outputs"), in plain words; the
+    technical text (with its path) stays in `.detail`."""
+    reason = _PLAIN_ERRNO.get(exc.errno or 0, exc.strerror or "an operating system error")
+    return EnvironmentProblem(f"cannot {what}: {reason}", str(exc))

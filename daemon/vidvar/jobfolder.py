@@ -156,23 +156,25 @@ class JobFolder:
         return final
 
     def remove_file_outputs(self, file_id: int, stem: str, variations: int) -> None:
-        """Remove one file's outputs, final and temporary (it starts over or failed);
-        its thumbnails stay for the preview unless the file failed."""
+        """Remove everything one file produced, final and temporary (it starts over or
+        failed)."""
         for variation in range(1, variations + 1):
             remove_quietly(self.output(stem, variation))
             remove_quietly(self.temp_output(file_id, variation))
             remove_quietly(self.samples(file_id, variation))
+            remove_quietly(self.thumbs(file_id, variation))
         remove_quietly(self.samples(file_id, None))
+        remove_quietly(self.thumbs(file_id, None))
         parent = self.output(stem, 1).parent
         while parent != self.path and parent.is_relative_to(self.path):
             with contextlib.suppress(OSError):
                 parent.rmdir()  # only an empty subfolder of a batch
             parent = parent.parent
 
-    def remove_thumbs(self, file_id: int, variations: int) -> None:
-        """Drop one file's thumbnails (it failed: it gets no row on the sheet)."""
-        for variation in [None, *range(1, variations + 1)]:
-            remove_quietly(self.thumbs(file_id, variation))
+    def tidy(self) -> None:
+        """Remove the work folder when nothing is left in it (a job that went back)."""
+        with contextlib.suppress(OSError):
+            self.work_dir.rmdir()
 
     def clean_work(self) -> None:
         """Remove the work folder and temporary files left by a crash or older releases."""
@@ -192,3 +194,12 @@ class JobFolder:
 
 def _which(variation: int | None) -> str:
     return "source" if variation is None else f"v{variation:02d}"
+
+
+def stems_of(records: Sequence[Any]) -> dict[int, str]:
+    """The output stem of each file record (its stored stem; computed for records
+    queued by releases that did not store one)."""
+    if all(r.stem for r in records):
+        return {r.id: str(r.stem) for r in records}
+    computed = output_stems([r.name for r in records])
+    return {r.id: str(r.stem or stem) for r, stem in zip(records, computed, strict=True)}

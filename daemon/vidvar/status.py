@@ -1,20 +1,49 @@
-"""status.json: one per job folder, rewritten atomically on every change."""
+"""The status document of a job (status.json, `vidvar status JOB --json`, the web API).
+
+`state` keeps its five values (scripts rely on them); finer detail is in added
+fields: `phase`, `waiting_reason`, `failed_files`, `eta_seconds`, and per file
+`speed` and `eta_seconds`.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from vidvar.fsutil import atomic_write_json
 from vidvar.store.models import FileRecord, Job
-
-STATUS_FILE = "status.json"
 
 
 def iso(ts: float | None) -> str | None:
     """Epoch seconds → ISO-8601 UTC, None stays None."""
     return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
+
+
+def job_phase(job: Job) -> str | None:
+    """What the job is doing: its phase while processing, `waiting` while an
+    environmental cause holds it, None otherwise."""
+    if job.state == "processing":
+        return job.phase
+    if job.state == "queued" and job.waiting_reason:
+        return "waiting"
+    return None
+
+
+def job_eta(job: Job, files: list[FileRecord]) -> float | None:
+    """Seconds until the job is done, estimated from the running file's pace."""
+    running = [f for f in files if f.state == "processing" and f.eta_seconds is not None]
+    if job.state != "processing" or not running:
+        return None
+    current = running[0]
+    rate = None
+    if current.duration and current.eta_seconds is not None and current.progress < 100:
+        done = current.progress / 100
+        left = 1 - done
+        rate = current.eta_seconds / (current.duration * left) if left > 0 else None
+    rest = [f for f in files if f.state == "queued"]
+    durations = [f.duration for f in files if f.duration]
+    typical = sum(durations) / len(durations) if durations else 0.0
+    extra = sum((f.duration or typical) for f in rest) * (rate or 0.0)
+    return round((current.eta_seconds or 0.0) + extra, 1)
 
 
 def status_document(job: Job, files: list[FileRecord]) -> dict[str, Any]:
@@ -23,48 +52,42 @@ def status_document(job: Job, files: list[FileRecord]) -> dict[str, Any]:
         "job_id": job.id,
         "watch": job.watch,
         "state": job.state,
+        "phase": job_phase(job),
+        "waiting_reason": job.waiting_reason if job.state == "queued" else None,
         "progress": job.progress,
+        "eta_seconds": job_eta(job, files),
         "variations_per_file": job.variations,
+        "failed_files": sum(1 for f in files if f.state == "failed"),
         "created_at": iso(job.created_at),
         "started_at": iso(job.started_at),
         "finished_at": iso(job.finished_at),
         "error": job.error,
-        "files": [
-            {
-                "name": f.name,
-                "state": f.state,
-                "progress": f.progress,
-                "duration": f.duration,
-                "completed_variations": f.completed_variations,
-                "error": f.error,
-                "warning": f.warning,
-                "figures": f.figures,
-                "outputs": [
-                    {
-                        "variation": o.variation,
-                        "path": o.path,
-                        "size": o.size,
-                        "effects": o.effects,
-                        "seed": o.seed,
-                        "figures": o.figures,
-                    }
-                    for o in f.outputs
-                ],
-            }
-            for f in files
-        ],
+        "files": [file_document(f) for f in files],
     }
 
 
-def write_status(job: Job, files: list[FileRecord]) -> Path:
-    """Write the job folder's status.json atomically; returns its path.
-
-    While a job is processing, status.json is rewritten at every few points of
-    progress and is not fsynced: each fsync also flushes ffmpeg's unwritten output
-    and cost 5% wall time on a 1080p encode, and after a power cut recovery
-    rewrites the status of every interrupted job from the store. Every other state
-    is written durably.
-    """
-    path = Path(job.job_dir) / STATUS_FILE
-    atomic_write_json(path, status_document(job, files), durable=job.state != "processing")
-    return path
+def file_document(f: FileRecord) -> dict[str, Any]:
+    """One file of the status document."""
+    return {
+        "name": f.name,
+        "state": f.state,
+        "progress": f.progress,
+        "speed": round(f.speed, 2) if f.speed is not None else None,
+        "eta_seconds": round(f.eta_seconds, 1) if f.eta_seconds is not None else None,
+        "duration": f.duration,
+        "completed_variations": f.completed_variations,
+        "error": f.error,
+        "warning": f.warning,
+        "figures": f.figures,
+        "outputs": [
+            {
+                "variation": o.variation,
+                "path": o.path,
+                "size": o.size,
+                "effects": o.effects,
+                "seed": o.seed,
+                "figures": o.figures,
+            }
+            for o in f.outputs
+        ],
+    }

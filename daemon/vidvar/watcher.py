@@ -10,7 +10,6 @@ whatever events missed.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import stat
 import threading
@@ -24,19 +23,34 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from vidvar.config import Config, WatchConfig
+from vidvar.events import EventBus, FileQueued, FileSeen
 from vidvar.ignore import is_junk_name, is_video_candidate, videos_under
-from vidvar.jobfolder import folder_name, output_stems
+from vidvar.intake import (
+    Signature,
+    file_signature,
+    folder_signature,
+    make_job,
+    settles_at,
+    source_key,
+)
 from vidvar.log import get_logger
 from vidvar.mounts import fstype_of, is_network_fstype
-from vidvar.store import JobStore, NewFile, NewJob, new_job_id
+from vidvar.store import JobStore, Settling
 
-Signature = tuple[Any, ...]
+# A dropped folder is walked again at most this many times its last walk's cost,
+# so a 50,000-file folder does not keep a core busy while it settles.
+WALK_COST_FACTOR = 5
 
 
 @dataclass
 class _Pending:
     signature: Signature | None
     stable_since: float
+    seen_at: float  # wall clock, for `vidvar status`
+    size: int = 0
+    walked_at: float = 0.0
+    walk_cost: float = 0.0
+    published: float = 0.0  # the settles_at last recorded in the store
 
 
 class _Hints(FileSystemEventHandler):
@@ -69,48 +83,6 @@ class _Hints(FileSystemEventHandler):
         return names
 
 
-def file_signature(path: Path) -> Signature | None:
-    """(size, mtime, inode) of a regular file, or None when it is gone."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
-
-
-def make_job(
-    watch: WatchConfig,
-    entry: Path,
-    files: list[Path],
-    key: str,
-    *,
-    origin: str = "inbox",
-    variations: int | None = None,
-) -> NewJob:
-    """The job for a dropped file or folder (or one queued by hand)."""
-    is_batch = entry.is_dir()
-    base = entry if is_batch else entry.parent
-    stem = entry.name if is_batch else entry.stem
-    job_id = new_job_id()
-    names = [str(f.relative_to(base)) for f in files]
-    return NewJob(
-        id=job_id,
-        watch=watch.name,
-        source_path=str(entry),
-        source_key=key,
-        kind="batch" if is_batch else "file",
-        job_dir=str(watch.output / folder_name(stem, job_id)),
-        variations=variations or watch.variations,
-        profile=watch.profile,
-        encoder=watch.encoder,
-        files=tuple(
-            NewFile(path=str(f), name=name, stem=stem)
-            for f, name, stem in zip(files, names, output_stems(names), strict=True)
-        ),
-        origin="manual" if origin == "manual" else "inbox",
-    )
-
-
 class FolderWatcher:
     """One hot folder: its observer, settle tracking and reconcile scans."""
 
@@ -120,11 +92,16 @@ class FolderWatcher:
         extensions: tuple[str, ...],
         store: JobStore,
         wake: threading.Event,
+        bus: EventBus | None = None,
+        owner: str = "",
     ) -> None:
         self.watch = watch
         self.extensions = extensions
         self.store = store
         self.wake = wake
+        self.bus = bus or EventBus()
+        self.owner = owner  # the worker id settling entries are recorded under
+        self._unpublished: set[str] = set()  # settling entries gone since the last publish
         self.log = get_logger(watch=watch.name, inbox=str(watch.inbox))
         self.hints = _Hints(watch.inbox)
         self.observer: Any = None
@@ -133,7 +110,6 @@ class FolderWatcher:
         self.done: dict[str, Signature] = {}  # entries already queued, by signature
         self.inbox_missing = False
         self.next_scan = 0.0
-        self.enqueued = 0
 
     # -- observer ---------------------------------------------------------------
 
@@ -209,6 +185,7 @@ class FolderWatcher:
             self.scan(now)
             self.next_scan = now + self.watch.scan_interval
         self._settle(now)
+        self.publish()
 
     def scan(self, now: float) -> None:
         """Reconcile: every top-level entry of the inbox not yet queued becomes pending."""
@@ -230,7 +207,9 @@ class FolderWatcher:
         signature = self._signature(path)
         if signature is None or self.done.get(name) == signature:
             return
-        self.pending[name] = _Pending(signature=signature, stable_since=now)
+        size = _size(path, signature)
+        self.pending[name] = _Pending(signature, now, time.time(), size, walked_at=now)
+        self.bus.emit(FileSeen(self.watch.name, name, size, self.watch.settle_seconds))
 
     def _signature(self, path: Path) -> Signature | None:
         """What must stay unchanged for the entry to count as fully written."""
@@ -239,38 +218,50 @@ class FolderWatcher:
         except OSError:
             return None
         if stat.S_ISDIR(st.st_mode):
-            return self._folder_signature(path)
+            return folder_signature(path)
         if not is_video_candidate(path, self.watch.inbox, self.extensions):
             return None
         return file_signature(path)
 
-    def _folder_signature(self, folder: Path) -> Signature:
-        digest = hashlib.blake2b(digest_size=16)
-        count = 0
-        for root, dirs, files in os.walk(folder):
-            dirs[:] = sorted(d for d in dirs if not is_junk_name(d))
-            for name in sorted(files):
-                # Every file counts, junk and temp names too: a copy still writing
-                # `clip.mp4.part` means the folder has not settled.
-                sig = file_signature(Path(root) / name)
-                digest.update(f"{root}/{name}:{sig}".encode("utf-8", "surrogateescape"))
-                count += 1
-        return ("dir", count, digest.hexdigest())
-
     def _settle(self, now: float) -> None:
         for name, entry in list(self.pending.items()):
             path = self.watch.inbox / name
-            signature = self._signature(path)
+            if entry.signature and entry.signature[0] == "dir":
+                if now - entry.walked_at < WALK_COST_FACTOR * entry.walk_cost:
+                    continue  # a big folder: walked again once its last walk has paid off
+                began = time.monotonic()
+                signature = self._signature(path)
+                entry.walked_at, entry.walk_cost = now, time.monotonic() - began
+            else:
+                signature = self._signature(path)
             if signature is None:
                 del self.pending[name]
+                self._unpublished.add(name)
                 continue
             if signature != entry.signature:
                 entry.signature, entry.stable_since = signature, now
+                entry.size = _size(path, signature)
                 continue
             if now - entry.stable_since < self.watch.settle_seconds:
                 continue
             del self.pending[name]
+            self._unpublished.add(name)
             self._enqueue(path, signature)
+
+    def publish(self) -> None:
+        """Record the entries now settling in the store, so `vidvar status` shows them."""
+        if not self.owner:
+            return
+        changed = []
+        for name, entry in self.pending.items():
+            due = settles_at(entry.stable_since, self.watch.settle_seconds)
+            if abs(due - entry.published) > 1.0:
+                entry.published = due
+                changed.append(Settling(self.watch.name, name, entry.size, entry.seen_at, due))
+        gone = [n for n in self._unpublished if n not in self.pending]
+        self._unpublished.clear()
+        if changed or gone:
+            self.store.set_settling(self.owner, self.watch.name, changed, gone)
 
     def _enqueue(self, path: Path, signature: Signature) -> None:
         name = path.name
@@ -281,20 +272,36 @@ class FolderWatcher:
                 return
         else:
             files = [path]
-        key = f"{self.watch.name}:{name}:{':'.join(str(s) for s in signature)}"
-        job, created = self.store.enqueue(make_job(self.watch, path, files, key))
+        job, created = self.store.enqueue(
+            make_job(self.watch, path, files, source_key(self.watch.name, signature))
+        )
         self.done[name] = signature
         if created:
-            self.enqueued += 1
             self.wake.set()
-            self.log.info("queued", job_id=job.id, entry=name, files=len(files))
+        self.bus.emit(FileQueued(self.watch.name, name, job.id, len(files), created))
+
+
+def _size(path: Path, signature: Signature) -> int:
+    if signature[0] == "dir":
+        return int(signature[1])  # files in the folder
+    return int(signature[2])
 
 
 class WatchService:
     """Runs every FolderWatcher's duty from one thread."""
 
-    def __init__(self, config: Config, store: JobStore, wake: threading.Event) -> None:
+    def __init__(
+        self,
+        config: Config,
+        store: JobStore,
+        bus: EventBus,
+        wake: threading.Event,
+        *,
+        owner: str = "",
+    ) -> None:
         self.store = store
+        self.bus = bus
+        self.owner = owner
         self.wake = wake
         self.watchers: dict[str, FolderWatcher] = {}
         self._stop = threading.Event()
@@ -309,10 +316,12 @@ class WatchService:
             for name in list(self.watchers):
                 if name not in wanted or self.watchers[name].watch != wanted[name]:
                     self.watchers.pop(name).stop_observer()
+                    if self.owner:
+                        self.store.clear_settling(self.owner, name)
             for name, watch in wanted.items():
                 if name not in self.watchers:
                     self.watchers[name] = FolderWatcher(
-                        watch, config.extensions, self.store, self.wake
+                        watch, config.extensions, self.store, self.wake, self.bus, self.owner
                     )
             self.interval = max(0.1, min(1.0, min(w.settle_seconds for w in config.watches) / 4))
 

@@ -1,65 +1,66 @@
-"""The worker loop: claim one job at a time, process it, repeat; signals only set flags."""
+"""The worker: claim one job at a time, run it, repeat; recover dead workers' jobs.
+
+It runs on its own thread. Stopping, cancelling and a lost claim reach it as a
+StopSignal set from outside (the supervisor and its side tasks); it never
+looks at signals or timers itself.
+"""
 
 from __future__ import annotations
 
 import os
 import threading
-import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 from vidvar.config import Config
+from vidvar.errors import LostClaim, StoreUnavailable
+from vidvar.events import EventBus, JobRecovered
 from vidvar.ffmpeg.processes import hostname, kill_stray_ffmpeg, pid_alive
 from vidvar.ffmpeg.runner import Runner
+from vidvar.jobfolder import JobFolder, stems_of
+from vidvar.jobrun import JobRun
 from vidvar.log import get_logger
-from vidvar.preview import remove_thumbs
-from vidvar.processor import (
-    Processor,
-    StopSignal,
-    output_stems,
-    remove_file_outputs,
-    remove_temp_files,
-)
-from vidvar.status import write_status
-from vidvar.store import JobStore, LostClaim, StoreUnavailable, WorkerRecord
+from vidvar.mounts import FolderGuard
+from vidvar.render import Renderer
+from vidvar.runcontext import Context, StopSignal
+from vidvar.store import Claim, JobStore, WorkerRecord
+from vidvar.store.models import TERMINAL_STATES
+
+
+def new_worker_id() -> str:
+    """`host:pid:random`: unique across machines and restarts."""
+    return f"{hostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 class Worker:
-    """Claims and processes jobs until `stop()` is called.
-
-    `wake` is set by the in-process watcher when it enqueues, so a fresh job starts
-    at once; polling every `poll_interval` finds jobs queued by other processes.
-    """
+    """Claims and processes jobs until `stop()`; `wake` is set when a job is queued."""
 
     def __init__(
         self,
         store: JobStore,
         config: Config,
+        bus: EventBus,
+        guard: FolderGuard,
         *,
+        worker_id: str | None = None,
         wake: threading.Event | None = None,
-        health: Callable[[], dict[str, Any]] | None = None,
         can_claim: Callable[[], bool] | None = None,
-        pulse: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
-        self.config = config
+        self.config = config  # replaced on reload; a running job keeps the one it started with
+        self.bus = bus
+        self.guard = guard
+        self.id = worker_id or new_worker_id()
         self.wake = wake or threading.Event()
-        self.health = health
         self.can_claim = can_claim or (lambda: True)
-        self.pulse = pulse or (lambda: None)
-        self.pulse_interval = 5.0  # longest idle wait between pulses (the watchdog may want less)
         self.runner = Runner()
-        self.id = f"{hostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.stopping = threading.Event()
-        self.signal = StopSignal(threading.Event())
-        self.current_job: str | None = None
+        self.signal = StopSignal()
+        self.current: Claim | None = None
         self.log = get_logger(worker_id=self.id)
-        self._last_heartbeat = 0.0
-        self._last_recover = 0.0
+        self._waits: dict[str, int] = {}
 
-    # -- control (safe from signal handlers and other threads) -----------------
+    # -- control, from other threads --------------------------------------------------
 
     def stop(self) -> None:
         """Stop claiming; the running encode is stopped and its file re-queued."""
@@ -67,13 +68,25 @@ class Worker:
         self.signal.set("shutdown")
         self.wake.set()
 
-    # -- recovery -------------------------------------------------------------------
+    def interrupt(self, job_id: str, reason: str) -> None:
+        """Stop the running job for `reason` (cancel, lost) if it is `job_id`."""
+        current = self.current
+        if current is not None and current.job_id == job_id:
+            self.signal.set(reason)
+
+    @property
+    def current_job(self) -> str | None:
+        """The id of the job being processed, if any."""
+        current = self.current
+        return current.job_id if current else None
+
+    # -- recovery ---------------------------------------------------------------------
 
     def _is_dead(self, worker: WorkerRecord) -> bool:
         return worker.host == hostname() and worker.id != self.id and not pid_alive(worker.pid)
 
     def recover(self) -> int:
-        """Re-queue work of dead workers, kill their ffmpeg when it is ours, clean temp files."""
+        """Re-queue work of dead workers, kill their ffmpeg when it is ours, clean up."""
         recovered = self.store.recover(
             lease_seconds=self.config.worker.lease_seconds,
             max_attempts=self.config.worker.max_attempts,
@@ -81,64 +94,47 @@ class Worker:
         )
         for item in recovered:
             job = item.job
-            log = self.log.bind(job_id=job.id)
-            files = self.store.files(job.id)
-            stems = output_stems(files)
+            folder = JobFolder(job.job_dir, self.guard)
+            files = self.store.files(job.id, with_outputs=False)
+            stems = stems_of(files)
             for record in item.interrupted:
                 if record.ffmpeg_pid and kill_stray_ffmpeg(
                     record.ffmpeg_pid, record.ffmpeg_started_at, job.job_dir
                 ):
-                    log.warning(
-                        "killed an ffmpeg left running by a dead worker", pid=record.ffmpeg_pid
+                    self.log.warning(
+                        "killed an ffmpeg left running by a dead worker",
+                        job_id=job.id,
+                        pid=record.ffmpeg_pid,
                     )
-                remove_file_outputs(Path(job.job_dir), record.id, stems[record.id], job.variations)
-            remove_temp_files(Path(job.job_dir))
+                folder.remove_file_outputs(record.id, stems[record.id], job.variations)
+            folder.remove_temp_outputs()
             refreshed = self.store.get_job(job.id)
-            if refreshed is not None and refreshed.state in ("failed", "cancelled", "completed"):
-                remove_thumbs(Path(job.job_dir))  # it ended here: no sheet will be made
-            if refreshed is not None and Path(job.job_dir).is_dir():
-                write_status(
-                    refreshed, files if refreshed.state == job.state else self.store.files(job.id)
-                )
-            log.warning(
-                "recovered a job left by a dead worker",
-                state=refreshed and refreshed.state,
-                gave_up=list(item.gave_up) or None,
-            )
+            state = refreshed.state if refreshed else job.state
+            if state in TERMINAL_STATES:
+                folder.clean_work()  # it ended here: no sheet will be made
+            self.bus.emit(JobRecovered(job.id, state, item.gave_up))
         return len(recovered)
 
-    # -- the loop -----------------------------------------------------------------
+    # -- the loop ---------------------------------------------------------------------
 
-    def run(self, *, recover_first: bool = True) -> None:
+    def run(self) -> None:
         """The loop; returns after stop() once the current job is released."""
         self.store.register_worker(self.id, hostname(), os.getpid())
         self.log.info("worker started")
         try:
-            if recover_first:
-                self.recover()
-            self._last_recover = time.monotonic()
-            next_poll = 0.0
             while not self.stopping.is_set():
-                now = time.monotonic()
-                claim = None
+                self.wake.clear()  # before the claim: a job queued meanwhile wakes the wait
                 try:
-                    self._idle_duties()
-                    # Woken by an enqueue, or the poll for other processes' jobs is due;
-                    # otherwise this round was only a pulse (watchdog, reload).
-                    if self.wake.is_set() or now >= next_poll:
-                        self.wake.clear()
-                        next_poll = now + self.config.worker.poll_interval
-                        claim = self.store.claim(self.id) if self.can_claim() else None
+                    claim = self.store.claim(self.id) if self.can_claim() else None
                 except StoreUnavailable as exc:
                     # The store retried for a while already; keep the process alive.
-                    self.log.error("job store unavailable; waiting", error=str(exc))
+                    self.log.error("job store unavailable; waiting", error=exc.message)
                     self.stopping.wait(self.config.worker.poll_interval)
                     continue
                 if claim is None:
-                    self.wake.wait(max(0.0, min(next_poll - now, self.pulse_interval)))
+                    self.wake.wait(self.config.worker.poll_interval)
                     continue
-                self._run_one(claim.job_id, claim)
-                next_poll = 0.0  # the next job starts at once
+                self._run_one(claim)
         finally:
             try:
                 self.store.unregister_worker(self.id)
@@ -146,34 +142,58 @@ class Worker:
                 self.log.warning("could not unregister the worker", error=str(exc))
             self.log.info("worker stopped")
 
-    def _run_one(self, job_id: str, claim: Any) -> None:
-        self.current_job = job_id
-        self.signal = StopSignal(threading.Event())
+    def _backoff(self, job_id: str) -> float:
+        """How long a job waits after its n-th environmental problem in a row."""
+        n = self._waits.get(job_id, 0)
+        self._waits[job_id] = n + 1
+        worker = self.config.worker
+        return float(min(worker.retry_seconds * 2**n, worker.retry_max_seconds))
+
+    def _run_one(self, claim: Claim) -> None:
+        self.signal = StopSignal()
         if self.stopping.is_set():
             self.signal.set("shutdown")
-        processor = Processor(self.runner, self.store, self.config, self.signal, pulse=self.pulse)
+        self.current = claim
+        ctx = Context(
+            store=self.store,
+            bus=self.bus,
+            renderer=Renderer(self.runner, self.config.worker),
+            config=self.config,
+            guard=self.guard,
+            stop=self.signal,
+        )
         try:
-            processor.process(claim)
+            state = JobRun(ctx, claim, self._backoff).run()
+            if state != "queued":
+                self._waits.pop(claim.job_id, None)
         except LostClaim:
-            self.log.warning("lost the claim on a job", job_id=job_id)
+            self.log.warning("lost the claim on a job", job_id=claim.job_id)
         except StoreUnavailable as exc:
-            self.log.error("job store unavailable during a job", job_id=job_id, error=str(exc))
+            self.log.error(
+                "job store unavailable during a job", job_id=claim.job_id, error=exc.message
+            )
             self._release_when_possible(claim)
-        except Exception as exc:
-            # One bad job must not stop the service: fail it and go on.
-            self.log.exception("job crashed", job_id=job_id)
-            try:
-                self.store.finish_job(claim, "failed", f"internal error: {exc}")
-                job = self.store.get_job(job_id)
-                if job is not None:
-                    remove_thumbs(Path(job.job_dir))
-                    write_status(job, self.store.files(job_id))
-            except Exception:
-                self.log.exception("could not record the crash", job_id=job_id)
+        except Exception:
+            # A bug outside any file's processing: the job goes back with a back-off,
+            # never left `processing`; the log has the traceback.
+            self.log.exception("job crashed", job_id=claim.job_id)
+            self._release_after_crash(claim)
         finally:
-            self.current_job = None
+            self.current = None
 
-    def _release_when_possible(self, claim: Any) -> None:
+    def _release_after_crash(self, claim: Claim) -> None:
+        wait = self._backoff(claim.job_id)
+        try:
+            self.store.release_job(
+                claim,
+                waiting_reason="an internal error interrupted this job; it is tried again "
+                "(details in the log)",
+                retry_in=wait,
+            )
+        except Exception:
+            self.log.exception("could not release the crashed job", job_id=claim.job_id)
+
+    def _release_when_possible(self, claim: Claim) -> None:
         """Give the job back once the store answers again, so it is not stuck with us."""
         while True:
             try:
@@ -184,13 +204,3 @@ class Worker:
             except StoreUnavailable:
                 if self.stopping.wait(self.config.worker.poll_interval):
                     return
-
-    def _idle_duties(self) -> None:
-        now = time.monotonic()
-        if now - self._last_heartbeat >= self.config.worker.heartbeat_seconds:
-            self._last_heartbeat = now
-            self.store.heartbeat(self.id, self.health() if self.health else None)
-        if now - self._last_recover >= self.config.worker.lease_seconds:
-            self._last_recover = now
-            self.recover()
-        self.pulse()

@@ -99,6 +99,10 @@ class WorkerConfig:
     fanout: int = setting(5, minimum=1, maximum=16)
     fanout_megapixels: float = setting(11.0, above=0)
     stop_grace_seconds: float = setting(10.0, minimum=0, maximum=600)
+    # A job held by an environmental cause (a folder not writable, a disk full, a share
+    # gone) is retried after retry_seconds, then twice as long each time, up to this.
+    retry_seconds: float = setting(15.0, above=0, maximum=86400)
+    retry_max_seconds: float = setting(600.0, above=0, maximum=86400)
 
     def group_size(self, width: int, height: int) -> int:
         """Variations encoded from one decode for a frame size: `fanout`, fewer for big

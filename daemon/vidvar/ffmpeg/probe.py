@@ -58,24 +58,35 @@ def probe_args(url: str) -> list[str]:
     return [ffprobe(), "-v", "error", "-print_format", "json", "-show_format", "-show_streams", url]
 
 
-def probe(path: str | Path, *, url: str | None = None, head: bytes | None = None) -> MediaInfo:
+def probe(
+    path: str | Path,
+    *,
+    url: str | None = None,
+    pass_fds: Sequence[int] = (),
+    size: int | None = None,
+    head: bytes | None = None,
+) -> MediaInfo:
     """Probe a video; InputError with a plain message when it is not usable.
 
-    `path` is checked for existence and size; `url` (default: the path's) is what
-    ffprobe reads, and `head` the first bytes when the caller already has them.
+    Without `url`, `path` is read (and checked for existence and size). A caller
+    that opened the file itself gives its `url` and `pass_fds` (see
+    vidvar.sources), its `size`, and its first bytes as `head`.
     """
     p = Path(path)
-    try:
-        st = p.stat() if url is None else None
-    except FileNotFoundError:
-        raise InputError("the file is gone (it was moved or deleted before processing)") from None
-    except OSError as exc:
-        raise InputError(f"the file cannot be read ({exc.strerror})") from None
-    if st is not None and st.st_size == 0:
+    if url is None:
+        try:
+            size = p.stat().st_size
+        except FileNotFoundError:
+            raise InputError(
+                "the file is gone (it was moved or deleted before processing)"
+            ) from None
+        except OSError as exc:
+            raise InputError(f"the file cannot be read ({exc.strerror})") from None
+    if size == 0:
         raise InputError("empty file (0 bytes)")
     url = url or input_url(p)
     try:
-        done = capture(probe_args(url))
+        done = capture(probe_args(url), pass_fds=pass_fds)
     except subprocess.TimeoutExpired:
         raise InputError(
             "ffprobe could not read the file within 2 minutes: it looks damaged"
@@ -92,10 +103,10 @@ def probe(path: str | Path, *, url: str | None = None, head: bytes | None = None
         raise InputError(
             "not a video ffmpeg can read: the file is truncated, corrupt or not a video"
         ) from None
-    return _media_info(data, url)
+    return _media_info(data, url, pass_fds)
 
 
-def _media_info(data: dict[str, Any], url: str) -> MediaInfo:
+def _media_info(data: dict[str, Any], url: str, pass_fds: Sequence[int]) -> MediaInfo:
     streams = data.get("streams") or []
     fmt = data.get("format") or {}
     videos = [
@@ -118,7 +129,7 @@ def _media_info(data: dict[str, Any], url: str) -> MediaInfo:
     ):
         raise InputError("this is a still image, not a video")
     if duration is None:
-        duration = measure_duration(url)
+        duration = measure_duration(url, pass_fds)
     if not duration:
         raise InputError("the video has no playable frames: the file is truncated or corrupt")
     width, height = int(video.get("width") or 0), int(video.get("height") or 0)
@@ -142,14 +153,14 @@ def _media_info(data: dict[str, Any], url: str) -> MediaInfo:
     )
 
 
-def measure_duration(url: str) -> float | None:
+def measure_duration(url: str, pass_fds: Sequence[int] = ()) -> float | None:
     """Duration by reading every packet: the fallback when the container does not say."""
     args = [
         *(ffmpeg(), "-hide_banner", "-nostdin", "-v", "error", "-i", url),
         *("-map", "0:v:0", "-c", "copy", "-f", "null", "-progress", "pipe:1", "-"),
     ]
     try:
-        done = capture(args, timeout=600)
+        done = capture(args, timeout=600, pass_fds=pass_fds)
     except subprocess.TimeoutExpired:
         return None
     last = None

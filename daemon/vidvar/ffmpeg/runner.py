@@ -22,10 +22,21 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import IO, Any
 
-from vidvar.errors import CancelledError, FfmpegError, StalledError
+from vidvar.errors import CancelledError, EnvironmentProblem, FfmpegError, StalledError
 from vidvar.ffmpeg.processes import io_counters, kill_group, process_start_time
 
 STDERR_TAIL_LINES = 30
+# What ffmpeg says when the machine, not the source, is at fault. The source is read
+# through a descriptor the worker opened, so "permission denied" concerns outputs.
+ENVIRONMENT_CAUSES = (
+    "no space left",
+    "disk quota exceeded",
+    "permission denied",
+    "read-only file system",
+    "input/output error",
+    "stale file handle",
+    "transport endpoint is not connected",
+)
 
 
 @dataclass(frozen=True)
@@ -228,7 +239,11 @@ class FfmpegRun:
             raise CancelledError("stopped on request")
         code = self._proc.returncode
         if code != 0:
-            raise FfmpegError(explain_failure(code, self._tail.text), self._tail.text)
+            message = explain_failure(code, self._tail.text)
+            if any(cause in self._tail.text.lower() for cause in ENVIRONMENT_CAUSES):
+                # Not the file's fault: the job waits and is retried once it clears.
+                raise EnvironmentProblem(message, self._tail.text)
+            raise FfmpegError(message, self._tail.text)
         self.finished = Finished(time.monotonic() - self._began, self._cpu)
         return True
 
@@ -315,15 +330,29 @@ class Runner:
 
 
 def capture(
-    args: Sequence[str], *, timeout: float = 120, data: bytes | None = None
+    args: Sequence[str],
+    *,
+    timeout: float = 120,
+    data: bytes | None = None,
+    pass_fds: Sequence[int] = (),
 ) -> subprocess.CompletedProcess[bytes]:
     """A short ffmpeg/ffprobe run (probe, preview sheet): its output, at most `timeout` s."""
     if data is not None:
         return subprocess.run(
-            list(args), input=data, capture_output=True, timeout=timeout, check=False
+            list(args),
+            input=data,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+            pass_fds=tuple(pass_fds),
         )
     return subprocess.run(
-        list(args), stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False
+        list(args),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+        pass_fds=tuple(pass_fds),
     )
 
 
@@ -332,10 +361,14 @@ def explain_failure(code: int, tail: str) -> str:
     low = tail.lower()
     if code < 0:
         return f"ffmpeg was killed by signal {-code}"
-    if "no space left" in low:
-        return "the output disk is full"
+    if "no space left" in low or "quota exceeded" in low:
+        return "ffmpeg could not write the outputs: the output disk is full"
+    if "read-only file system" in low:
+        return "ffmpeg could not write the outputs: the output folder is read-only"
     if "invalid data found" in low or "error while decoding" in low or "corrupt" in low:
         return "ffmpeg could not decode the source: the file is truncated or corrupt"
     if "permission denied" in low:
-        return "ffmpeg could not write the output (permission denied)"
+        return "ffmpeg could not write the outputs (permission denied)"
+    if "input/output error" in low or "stale file handle" in low or "not connected" in low:
+        return "ffmpeg lost its files (input/output error: is the share still there?)"
     return f"ffmpeg failed (exit code {code})"

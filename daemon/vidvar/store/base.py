@@ -125,6 +125,12 @@ class JobStore(Protocol):
     def note_source_changed(self, claim: Claim, file_id: int, signature: str) -> None:
         """The source changed after it settled."""
 
+    def set_source_path(self, claim: Claim, file_id: int, path: str) -> None:
+        """The source was found under another name."""
+
+    def adopt_identity(self, claim: Claim, file_id: int, identity: str, signature: str) -> None:
+        """Record which file the source is (a file queued without one)."""
+
     def mark_disposed(self, claim: Claim, file_id: int, where: str, disposal: str) -> None:
         """Remember where the source went."""
 

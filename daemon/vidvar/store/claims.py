@@ -166,6 +166,18 @@ class ClaimsMixin(StoreCore):
         self._fenced_file(claim, "note_source_changed", file_id, source_sig=signature)
 
     @retrying
+    def set_source_path(self, claim: Claim, file_id: int, path: str) -> None:
+        """The source was found under another name (renamed while it waited)."""
+        self._fenced_file(claim, "set_source_path", file_id, source_path=encode_path(path))
+
+    @retrying
+    def adopt_identity(self, claim: Claim, file_id: int, identity: str, signature: str) -> None:
+        """Record which file the source is, for a file queued without one (a retry)."""
+        self._fenced_file(
+            claim, "adopt_identity", file_id, source_identity=identity, source_sig=signature
+        )
+
+    @retrying
     def mark_disposed(self, claim: Claim, file_id: int, where: str, disposal: str) -> None:
         """Remember where the source went (`disposal`: archived, deleted, kept, failed,
         missing), so disposal runs once and retention knows what it may delete."""

@@ -211,8 +211,9 @@ UPDATE jobs SET cancel_requested = 1, phase = 'cancelling', updated_at = :now
 WHERE id = :id AND state = 'processing'
 
 -- name: retry_sources_from_failed_dir
--- The source of a failed file was moved to failed_dir: read it from there.
-UPDATE files SET source_path = disposed_to
+-- The source of a failed file was moved to failed_dir: read it from there, whatever
+-- file stands there now (the user may have put a repaired one in its place).
+UPDATE files SET source_path = disposed_to, source_identity = NULL, source_sig = NULL
 WHERE job_id = :job_id AND state IN ('failed', 'cancelled') AND disposal = 'failed'
   AND disposed_to IS NOT NULL AND disposed_to <> ''
 
@@ -275,3 +276,10 @@ SELECT s.* FROM settling s JOIN workers w ON w.id = s.owner ORDER BY s.seen_at L
 
 -- name: count_settling
 SELECT COUNT(*) AS n FROM settling s JOIN workers w ON w.id = s.owner
+
+-- name: set_source_path
+UPDATE files SET source_path = :source_path WHERE id = :file_id AND job_id = :job_id
+
+-- name: adopt_identity
+UPDATE files SET source_identity = :source_identity, source_sig = :source_sig
+WHERE id = :file_id AND job_id = :job_id

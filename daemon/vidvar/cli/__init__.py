@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -46,28 +43,28 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """The daemon: watchers and one worker."""
-    from vidvar.app import Daemon
+    from vidvar.supervisor import Supervisor
 
-    return Daemon(_config(args), watch=True).run()
+    return Supervisor(_config(args), watch=True).run()
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """A worker only."""
-    from vidvar.app import Daemon
+    from vidvar.supervisor import Supervisor
 
-    return Daemon(_config(args), watch=False).run()
+    return Supervisor(_config(args), watch=False).run()
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Jobs with state and progress."""
-    from vidvar import cli_status
+    from vidvar.cli import status as cli_status
 
     return cli_status.show(_config(args), args.job, as_json=args.json, limit=args.limit)
 
 
 def cmd_enqueue(args: argparse.Namespace) -> int:
     """Queue files or folders by hand."""
-    from vidvar import cli_actions
+    from vidvar.cli import actions as cli_actions
 
     return cli_actions.enqueue(
         _config(args),
@@ -80,14 +77,14 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
 
 def cmd_retry(args: argparse.Namespace) -> int:
     """Re-queue the failed files of a job."""
-    from vidvar import cli_actions
+    from vidvar.cli import actions as cli_actions
 
     return cli_actions.retry(_config(args), args.job)
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
     """Stop a job."""
-    from vidvar import cli_actions
+    from vidvar.cli import actions as cli_actions
 
     return cli_actions.cancel(_config(args), args.job)
 
@@ -206,31 +203,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        from vidvar.store import StoreUnavailable
+        from vidvar.errors import VidvarError
 
-        if isinstance(exc, StoreUnavailable | OSError):
+        if isinstance(exc, VidvarError | OSError):
             print(f"vidvar: {exc}", file=sys.stderr)
             return 1
         raise
-
-
-def print_json(data: Any) -> None:
-    """JSON for scripts on stdout."""
-    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
-
-
-def age(ts: float | None) -> str:
-    """`5s`, `3m`, `2h`, `4d` since `ts`."""
-    if ts is None:
-        return "-"
-    seconds = max(0, int(time.time() - ts))
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
-
-
-def short_path(path: str) -> str:
-    """The last component of a path, for tables."""
-    return Path(path).name or path

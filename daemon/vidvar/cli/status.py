@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from vidvar.cli import age, print_json, short_path
+from vidvar.cli.common import age, print_json, short_path
 from vidvar.config import Config
 from vidvar.status import iso, status_document
 from vidvar.store import JobStore, open_store

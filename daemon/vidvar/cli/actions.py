@@ -9,8 +9,8 @@ from pathlib import Path
 from vidvar.config import Config
 from vidvar.ffmpeg.commands import sample_clip_args
 from vidvar.ignore import has_video_extension, videos_under
+from vidvar.intake import file_signature, folder_signature, make_job, manual_key
 from vidvar.store import open_store
-from vidvar.watcher import file_signature, make_job
 
 
 def enqueue(
@@ -59,19 +59,19 @@ def enqueue(
                     print(f"{raw}: no videos found (extensions: {', '.join(config.extensions)})")
                     failures += 1
                     continue
-                signature = ":".join(f"{f}:{file_signature(f)}" for f in files)
+                signature = folder_signature(path)[2]
             elif path.is_file():
                 if not has_video_extension(path.name, config.extensions):
                     print(f"{raw}: not a video extension ({', '.join(config.extensions)})")
                     failures += 1
                     continue
                 files = [path]
-                signature = str(file_signature(path))
+                signature = ":".join(str(p) for p in file_signature(path) or ())
             else:
                 print(f"{raw}: no such file or folder")
                 failures += 1
                 continue
-            key = f"manual:{path}:{signature}:{variations or watch.variations}"
+            key = manual_key(path, signature, variations or watch.variations)
             job, created = store.enqueue(
                 make_job(watch, path, files, key, origin="manual", variations=variations)
             )

@@ -1,0 +1,117 @@
+"""From a dropped entry to a job: signatures that say "fully written", and the job itself.
+
+Shared by the watcher and `vidvar enqueue`. A job's key is the identity of what
+was dropped (device, inode, size, mtime), never its name: the same file renamed
+is the same job, and a name that is not valid UTF-8 needs no encoding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import time
+from pathlib import Path
+from typing import Any
+
+from vidvar.config import WatchConfig
+from vidvar.ignore import is_junk_name
+from vidvar.jobfolder import folder_name, output_stems
+from vidvar.sources import identity_of, signature_of
+from vidvar.store import NewFile, NewJob, new_job_id
+
+Signature = tuple[Any, ...]
+
+
+def file_signature(path: Path) -> Signature | None:
+    """(device, inode, size, mtime) of a regular file (no link followed), or None."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        try:
+            st = os.stat(path)  # a link the ignore rules allowed (inside the inbox)
+        except OSError:
+            return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def folder_signature(folder: Path) -> Signature:
+    """What must stay unchanged for a dropped folder to count as fully written: every
+    file under it (junk and temp names too: a copy still writing `clip.mp4.part` means
+    the folder has not settled), by name, size and mtime."""
+    digest = hashlib.blake2b(digest_size=16)
+    count = 0
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not is_junk_name(d))
+        for name in sorted(files):
+            sig = file_signature(Path(root) / name)
+            digest.update(f"{root}/{name}:{sig}".encode("utf-8", "surrogateescape"))
+            count += 1
+    try:
+        st = os.lstat(folder)
+        own = f"{st.st_dev}:{st.st_ino}"
+    except OSError:
+        own = "?"
+    return ("dir", count, digest.hexdigest(), own)
+
+
+def source_key(watch: str, signature: Signature) -> str:
+    """The store's key for a dropped entry: its identity, not its name."""
+    return f"{watch}:" + ":".join(str(part) for part in signature)
+
+
+def manual_key(path: Path, signature: str, variations: int) -> str:
+    """The key of a source queued by hand (never moved, so its path is part of it)."""
+    digest = hashlib.blake2b(os.fsencode(path), digest_size=12).hexdigest()
+    return f"manual:{digest}:{signature}:{variations}"
+
+
+def _new_file(path: Path, name: str, stem: str) -> NewFile:
+    identity: str | None = None
+    signature: str | None = None
+    try:
+        st = os.stat(path)
+        identity, signature = identity_of(st), signature_of(st)
+    except OSError:
+        pass  # vanished meanwhile: the worker says so
+    return NewFile(path=str(path), name=name, stem=stem, identity=identity, signature=signature)
+
+
+def make_job(
+    watch: WatchConfig,
+    entry: Path,
+    files: list[Path],
+    key: str,
+    *,
+    origin: str = "inbox",
+    variations: int | None = None,
+) -> NewJob:
+    """The job for a dropped file or folder (or one queued by hand)."""
+    is_batch = entry.is_dir()
+    base = entry if is_batch else entry.parent
+    stem = entry.name if is_batch else entry.stem
+    job_id = new_job_id()
+    names = [str(f.relative_to(base)) for f in files]
+    return NewJob(
+        id=job_id,
+        watch=watch.name,
+        source_path=str(entry),
+        source_key=key,
+        kind="batch" if is_batch else "file",
+        job_dir=str(watch.output / folder_name(stem, job_id)),
+        variations=variations or watch.variations,
+        profile=watch.profile,
+        encoder=watch.encoder,
+        files=tuple(
+            _new_file(f, name, stem)
+            for f, name, stem in zip(files, names, output_stems(names), strict=True)
+        ),
+        origin="manual" if origin == "manual" else "inbox",
+    )
+
+
+def settles_at(stable_since: float, settle_seconds: float) -> float:
+    """A monotonic moment as wall-clock time (for people and other processes)."""
+    return time.time() + (stable_since + settle_seconds - time.monotonic())

@@ -1,0 +1,153 @@
+"""One claimed job: its files in order, then disposal of the sources, the preview
+sheet and the job's end.
+
+A job ends completed (at least one file completed), failed (every file failed)
+or cancelled; or it goes back to the queue: at shutdown, or to wait (with the
+reason shown) while an environmental cause holds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from vidvar.config import WatchConfig
+from vidvar.disposition import dispose
+from vidvar.errors import EnvironmentProblem, LostClaim, StoreUnavailable, environment_problem
+from vidvar.events import JobFinished, JobReleased, JobStarted, JobWaiting, SourceDisposed
+from vidvar.jobfolder import JobFolder, stems_of
+from vidvar.log import get_logger
+from vidvar.pipeline import FileRun
+from vidvar.preview import write_preview
+from vidvar.runcontext import Context, Interrupted, JobCancelled, JobTally
+from vidvar.store import Claim, FileRecord, Job
+from vidvar.store.models import TERMINAL_STATES
+
+
+class JobRun:
+    """Runs one claimed job to its end or back into the queue."""
+
+    def __init__(self, ctx: Context, claim: Claim, backoff: Callable[[str], float]) -> None:
+        self.ctx = ctx
+        self.claim = claim
+        self.backoff = backoff
+        self.store = ctx.store
+        self.log = get_logger(job_id=claim.job_id)
+
+    def run(self) -> str:
+        """Process the job; returns its state afterwards (`queued` when it went back)."""
+        job = self.store.get_job(self.claim.job_id)
+        assert job is not None
+        folder = JobFolder(job.job_dir, self.ctx.guard)
+        try:
+            try:
+                folder.prepare()
+                folder.remove_temp_outputs()
+            except OSError as exc:
+                raise environment_problem(
+                    exc, "create the job folder in the output folder"
+                ) from None
+            files = self.store.files(job.id, with_outputs=False)
+            self.ctx.bus.emit(JobStarted(job.id, len(files), job.variations))
+            self._files(job, folder, files)
+            return self._finish(job, folder)
+        except Interrupted:
+            folder.tidy()
+            self.store.release_job(self.claim)
+            self.ctx.bus.emit(JobReleased(job.id))
+            return "queued"
+        except JobCancelled:
+            return self._cancelled(job, folder)
+        except LostClaim:
+            self.log.warning("lost the claim on this job; leaving it to its new owner")
+            return "lost"
+        except StoreUnavailable:
+            raise
+        except EnvironmentProblem as problem:
+            wait = problem.retry_in if problem.retry_in is not None else self.backoff(job.id)
+            folder.tidy()
+            self.store.release_job(self.claim, waiting_reason=problem.message, retry_in=wait)
+            self.log.debug("environmental problem", detail=problem.detail or None)
+            self.ctx.bus.emit(JobWaiting(job.id, problem.message, wait))
+            return "queued"
+
+    def _files(self, job: Job, folder: JobFolder, files: list[FileRecord]) -> None:
+        stems = stems_of(files)
+        tally = JobTally(files)
+        for record in files:
+            if record.state in TERMINAL_STATES:
+                continue
+            self._check_stop()
+            FileRun(self.ctx, self.claim, job, record, stems[record.id], folder, tally).run()
+
+    def _check_stop(self) -> None:
+        stop = self.ctx.stop
+        if stop.is_set() and stop.reason == "shutdown":
+            raise Interrupted("the daemon is stopping")
+        if stop.reason == "lost":
+            raise LostClaim("the claim on this job was lost")
+        if stop.reason == "cancel" or self.store.is_cancel_requested(self.claim):
+            raise JobCancelled("cancelled by request")
+
+    def _watch(self, job: Job) -> WatchConfig | None:
+        try:
+            return self.ctx.config.watch(job.watch)
+        except KeyError:
+            return None
+
+    def _dispose(self, job: Job) -> None:
+        """Move every finished source where it belongs (once; a failure waits)."""
+        watch = self._watch(job)
+        if job.origin != "inbox" or watch is None:
+            return
+        for record in self.store.files(job.id, with_outputs=False):
+            if record.disposal is not None or record.state not in ("completed", "failed"):
+                continue
+            done = dispose(record, watch, job.id, guard=self.ctx.guard)
+            self.store.mark_disposed(self.claim, record.id, done.where, done.kind)
+            self.ctx.bus.emit(SourceDisposed(job.id, record.name, done.kind, done.where))
+        if job.kind == "batch":
+            from pathlib import Path
+
+            from vidvar.fsutil import remove_empty_dirs
+
+            top = Path(job.source_path)
+            if watch.inbox in top.parents:  # never outside the inbox
+                remove_empty_dirs(top)
+
+    def _finish(self, job: Job, folder: JobFolder) -> str:
+        self._dispose(job)
+        files = self.store.files(job.id)
+        if self.ctx.config.distinctness.preview:
+            # From the thumbnails the encodes left; the sources are not read again.
+            write_preview(folder, files, self.log)
+        folder.clean_work()
+        failed = sum(1 for f in files if f.state == "failed")
+        completed = sum(1 for f in files if f.state == "completed")
+        if completed:
+            state, error = "completed", None
+        else:
+            state = "failed"
+            errors = {f.error for f in files if f.error}
+            error = errors.pop() if len(errors) == 1 else f"all {len(files)} files failed"
+        self.store.finish_job(self.claim, state, error)
+        self.ctx.bus.emit(JobFinished(job.id, state, error, len(files), failed, job.watch))
+        return state
+
+    def _cancelled(self, job: Job, folder: JobFolder) -> str:
+        for record in self.store.files(job.id, with_outputs=False):
+            if record.state in ("queued", "processing"):
+                self.store.finish_file(self.claim, record.id, "cancelled", "cancelled by request")
+        self.store.finish_job(self.claim, "cancelled", "cancelled by request")
+        folder.clean_work()
+        files = self.store.file_counts(job.id)
+        self.ctx.bus.emit(
+            JobFinished(
+                job.id,
+                "cancelled",
+                "cancelled by request",
+                sum(files.values()),
+                files.get("failed", 0),
+                job.watch,
+            )
+        )
+        return "cancelled"

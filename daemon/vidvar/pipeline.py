@@ -1,0 +1,347 @@
+"""One file of a claimed job: open → probe → plan → render → measure / re-plan → publish.
+
+Every way a file can end is decided here: completed with verified outputs;
+failed with a plain reason (the file's own problem); or back in the queue —
+for a stop (not counted), an environmental cause (the job then waits and is
+retried by itself), or an unexpected error (counted against max_attempts).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vidvar import effects
+from vidvar import figures as fig
+from vidvar.effects import Variation
+from vidvar.errors import (
+    CancelledError,
+    EnvironmentProblem,
+    FileProblem,
+    LostClaim,
+    PlanError,
+    Stopped,
+    StoreUnavailable,
+    environment_problem,
+)
+from vidvar.events import (
+    FileFinished,
+    FileStarted,
+    OutputPublished,
+)
+from vidvar.ffmpeg.probe import MediaInfo, probe
+from vidvar.jobfolder import JobFolder
+from vidvar.log import get_logger
+from vidvar.measure import measure, summarise
+from vidvar.render import Rendered, RenderJob, Source
+from vidvar.reporting import EncodeReporter
+from vidvar.runcontext import Context, Interrupted, JobCancelled, JobTally, RetryLater
+from vidvar.sources import OpenSource, SourceChanged, SourceGone
+from vidvar.store import Claim, FileRecord, Job, OutputRecord
+
+
+@dataclass(frozen=True)
+class _Published:
+    outputs: int
+    size: int
+
+
+class FileRun:
+    """Processes one file of a claimed job to its end (see the module docstring)."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        claim: Claim,
+        job: Job,
+        record: FileRecord,
+        stem: str,
+        folder: JobFolder,
+        tally: JobTally,
+    ) -> None:
+        self.ctx, self.claim, self.job, self.record = ctx, claim, job, record
+        self.stem, self.folder, self.tally = stem, folder, tally
+        self.store = ctx.store
+        self.log = get_logger(job_id=job.id, file_id=record.id, file=record.name)
+        self.began = time.monotonic()
+        self.report = EncodeReporter(ctx, claim, job, record, tally)
+
+    # -- the whole file -------------------------------------------------------------
+
+    def run(self) -> None:
+        """Process the file; returns once it completed or failed, raises otherwise."""
+        self.store.start_file(self.claim, self.record.id)
+        self.ctx.bus.emit(FileStarted(self.job.id, self.record.id, self.record.name))
+        try:
+            try:
+                info, published, summary, warning = self._process()
+            except FileProblem:
+                self._check_environment()  # ffmpeg fails too when a share goes away
+                raise
+        except FileProblem as problem:
+            self._fail(problem.message, problem.detail)
+            return
+        except SourceChanged as changed:
+            self._discard()
+            self._changed(changed)
+            return
+        except CancelledError:
+            self._discard()
+            self._stopped()
+            return
+        except EnvironmentProblem:
+            self._discard()
+            self.store.requeue_file(self.claim, self.record.id)
+            raise
+        except (LostClaim, StoreUnavailable, Stopped):
+            self._discard()
+            raise
+        except Exception as exc:
+            self._discard()
+            self._unexpected(exc)
+            return
+        self.store.finish_file(
+            self.claim, self.record.id, "completed", warning=warning, figures=summary
+        )
+        self.tally.done += 1
+        self.ctx.bus.emit(
+            FileFinished(
+                self.job.id,
+                self.record.id,
+                self.record.name,
+                "completed",
+                warning=warning,
+                outputs=published.outputs,
+                output_bytes=published.size,
+                wall_seconds=time.monotonic() - self.began,
+                cpu_seconds=self.report.cpu,
+                media_seconds=info.duration,
+            )
+        )
+
+    def _process(self) -> tuple[MediaInfo, _Published, dict[str, Any] | None, str | None]:
+        with self._open() as source:
+            info, plan, rendered = self._encode(source)
+            summary, warning, plan = self._measure(source, info, plan, rendered)
+            source.check_unchanged()  # outputs of a rewritten file are never published
+            return info, self._publish(plan, rendered), summary, warning
+
+    def _check_environment(self) -> None:
+        self.ctx.guard.check(self.folder.path)
+        self.ctx.guard.check(Path(self.record.source_path))
+
+    # -- stages ---------------------------------------------------------------------
+
+    def _open(self) -> OpenSource:
+        record = self.record
+        watch = self._watch()
+        path = Path(record.source_path)
+        if self.job.origin == "inbox" and watch is not None:
+            homes = (watch.inbox, watch.failed_dir)
+            if not any(home in path.parents for home in homes):
+                raise FileProblem("the file is outside its hot folder's inbox; it is not read")
+        try:
+            source = OpenSource(path, record.source_identity, record.source_sig)
+        except SourceGone:
+            self.ctx.guard.check(path)  # a share that is away: wait, do not fail
+            from vidvar.disposition import locate
+
+            if watch is None:
+                raise FileProblem("the file is gone (moved or deleted before processing)") from None
+            found, _lost = locate(record, watch, self.ctx.guard)
+            if found is None:
+                raise FileProblem(
+                    "the file is gone (it was moved or deleted before processing)"
+                ) from None
+            self.store.set_source_path(self.claim, record.id, str(found))
+            self.record = record = _with(record, source_path=str(found))
+            source = OpenSource(found, record.source_identity, record.source_sig)
+        if record.source_identity is None:
+            self.store.adopt_identity(self.claim, record.id, source.identity, source.signature)
+        return source
+
+    def _watch(self) -> Any:
+        try:
+            return self.ctx.config.watch(self.job.watch)
+        except KeyError:
+            return None
+
+    def _render_job(self, source: OpenSource, info: MediaInfo) -> RenderJob:
+        config = self.ctx.config
+        return RenderJob(
+            source=Source(source.url, source.pass_fds),
+            info=info,
+            folder=self.folder,
+            file_id=self.record.id,
+            encoder=config.encoder(self.job.encoder),
+            distinctness=config.distinctness,
+        )
+
+    def _encode(self, source: OpenSource) -> tuple[MediaInfo, list[Variation], Rendered]:
+        info = probe(
+            source.path,
+            url=source.url,
+            pass_fds=source.pass_fds,
+            size=source.size,
+            head=source.head(),
+        )
+        self.store.set_file_duration(self.claim, self.record.id, info.duration)
+        profile = self.ctx.config.profile(self.job.profile)
+        plan = effects.plan_variations(
+            profile, self.job.variations, effects.file_seed(self.job.id, self.record.name)
+        )
+        return info, plan, self.report.render(self._render_job(source, info), plan, progress=True)
+
+    def _measure(
+        self, source: OpenSource, info: MediaInfo, plan: list[Variation], rendered: Rendered
+    ) -> tuple[dict[str, Any] | None, str | None, list[Variation]]:
+        """Figures for every variation, re-planning those out of bounds (bounded)."""
+        bounds = self.ctx.config.distinctness
+        if not bounds.enabled:
+            return None, None, plan
+        self.report.emit_phase("measuring")
+        assert rendered.source_samples is not None
+        source_frames = fig.load(rendered.source_samples, bounds.frames)
+        samples = {v.index: fig.load(rendered.samples[v.index], bounds.frames) for v in plan}
+        figures, bad = measure(plan, samples, source_frames, bounds)
+        replans = 0
+        profile = self.ctx.config.profile(self.job.profile)
+        while bad and replans < bounds.replans:
+            replans += 1
+            try:
+                fresh = effects.plan_variations(
+                    profile,
+                    len(bad),
+                    effects.file_seed(self.job.id, self.record.name, f"replan-{replans}"),
+                    avoid=[v.params for v in plan],
+                )
+            except PlanError:
+                break  # the profile has nothing further to offer; the warning says so
+            fresh = [
+                Variation(index=i, seed=v.seed, params=v.params)
+                for i, v in zip(sorted(bad), fresh, strict=True)
+            ]
+            self.log.info(
+                "re-planning variations out of bounds", reasons=list(bad.values()), attempt=replans
+            )
+            again = self.report.render(self._render_job(source, info), fresh, progress=False)
+            rendered.outputs.update(again.outputs)
+            for v in fresh:
+                samples[v.index] = fig.load(again.samples[v.index], bounds.frames)
+            by_index = {v.index: v for v in fresh}
+            plan = [by_index.get(v.index, v) for v in plan]
+            self.report.emit_phase("measuring")
+            figures, bad = measure(plan, samples, source_frames, bounds)
+        self._figures = figures
+        summary, warning = summarise(figures, bad, replans)
+        return summary, warning, plan
+
+    def _publish(self, plan: list[Variation], rendered: Rendered) -> _Published:
+        figures = getattr(self, "_figures", {})
+        total = 0
+        for variation in plan:
+            try:
+                final = self.folder.publish(self.record.id, self.stem, variation.index)
+                size = final.stat().st_size
+            except OSError as exc:
+                raise environment_problem(exc, "write the outputs into the job folder") from None
+            total += size
+            output = OutputRecord(
+                variation=variation.index,
+                path=str(final.relative_to(self.folder.path)),
+                size=size,
+                effects=variation.params,
+                seed=variation.seed,
+                figures=figures.get(variation.index),
+            )
+            self.store.add_output(self.claim, self.record.id, output)
+            self.ctx.bus.emit(
+                OutputPublished(
+                    self.job.id,
+                    self.record.id,
+                    self.record.name,
+                    variation.index,
+                    output.path,
+                    size,
+                )
+            )
+        return _Published(len(plan), total)
+
+    # -- how a file ends otherwise ------------------------------------------------------
+
+    def _discard(self) -> None:
+        """Remove this file's outputs (it starts over or failed)."""
+        try:
+            self.folder.remove_file_outputs(self.record.id, self.stem, self.job.variations)
+        except OSError as exc:
+            self.log.warning("could not remove partial outputs", error=str(exc))
+
+    def _fail(self, message: str, detail: str = "") -> None:
+        self._discard()
+        self.store.finish_file(self.claim, self.record.id, "failed", message)
+        self.tally.done += 1
+        self.ctx.bus.emit(
+            FileFinished(
+                self.job.id,
+                self.record.id,
+                self.record.name,
+                "failed",
+                error=message,
+                detail=detail,
+                wall_seconds=time.monotonic() - self.began,
+            )
+        )
+
+    def _changed(self, changed: SourceChanged) -> None:
+        if self.record.changes >= 1:
+            self._fail(
+                "the file kept changing while it was processed; drop it again once it is "
+                "complete (or run vidvar retry)"
+            )
+            return
+        self.store.note_source_changed(self.claim, self.record.id, changed.signature)
+        self.store.requeue_file(self.claim, self.record.id)
+        watch = self._watch()
+        settle = watch.settle_seconds if watch is not None else 10.0
+        raise RetryLater(
+            f"{self.record.name} changed while it was processed; it is encoded again once it "
+            "has stayed unchanged",
+            retry_in=max(settle, 1.0),
+        )
+
+    def _stopped(self) -> None:
+        reason = self.ctx.stop.reason
+        if reason == "cancel":
+            self.store.finish_file(self.claim, self.record.id, "cancelled", "cancelled by request")
+            raise JobCancelled("cancelled by request")
+        if reason == "lost":
+            raise LostClaim("the claim on this job was lost")
+        self.store.requeue_file(self.claim, self.record.id)  # a clean stop: not the file's fault
+        raise Interrupted("the daemon is stopping")
+
+    def _unexpected(self, exc: Exception) -> None:
+        self.log.exception("unexpected error while processing a file")
+        attempts = self.record.attempts + 1
+        limit = self.ctx.config.worker.max_attempts
+        kind = type(exc).__name__
+        if attempts >= limit:
+            self._fail(
+                f"an internal error ({kind}) stopped this file {attempts} times; giving up "
+                "(details in the log)",
+                str(exc),
+            )
+            return
+        self.store.requeue_file(self.claim, self.record.id, count_attempt=True)
+        raise RetryLater(
+            f"an internal error ({kind}) interrupted {self.record.name}; it is tried again "
+            f"(attempt {attempts + 1} of {limit}, details in the log)",
+            retry_in=None,
+        )
+
+
+def _with(record: FileRecord, **changes: Any) -> FileRecord:
+    from dataclasses import replace
+
+    return replace(record, **changes)

@@ -1,0 +1,192 @@
+"""Rendering one file's variations: output specs, the ffmpeg runs, verification.
+
+`Renderer.steps` is a generator: it yields what happens (an encode started, it
+advanced, it finished, outputs are being verified) and finally the verified
+temporary outputs. The caller pulls; nothing here calls back into it. The
+pipeline, the re-plan loop, the tests and the bench all render through it.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vidvar import effects
+from vidvar.config import DistinctnessConfig, EncoderProfile, WorkerConfig
+from vidvar.effects import Variation
+from vidvar.ffmpeg.commands import OutputSpec, Samples, encode_args
+from vidvar.ffmpeg.probe import MediaInfo, verify_outputs
+from vidvar.ffmpeg.runner import Runner
+from vidvar.figures import sample_times
+from vidvar.jobfolder import JobFolder
+from vidvar.preview import moments
+
+PROGRESS_POLL_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class Source:
+    """What ffmpeg reads: an input URL and the descriptors it must inherit."""
+
+    url: str
+    pass_fds: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One file's rendering: where from, where to, how."""
+
+    source: Source
+    info: MediaInfo
+    folder: JobFolder
+    file_id: int
+    encoder: EncoderProfile
+    distinctness: DistinctnessConfig
+
+    @property
+    def measuring(self) -> bool:
+        return self.distinctness.enabled
+
+    @property
+    def previewing(self) -> bool:
+        return self.distinctness.preview
+
+
+@dataclass(frozen=True)
+class Started:
+    """An ffmpeg run began."""
+
+    pid: int
+    started_at: float | None
+    outputs: int
+
+
+@dataclass(frozen=True)
+class Advanced:
+    """The plan is `fraction` done (0–1, below 1 until verified); ffmpeg's speed."""
+
+    fraction: float
+    speed: float | None
+
+
+@dataclass(frozen=True)
+class Finished:
+    """An ffmpeg run ended well."""
+
+    outputs: int
+    wall_seconds: float
+    cpu_seconds: float | None
+
+
+@dataclass(frozen=True)
+class Verifying:
+    """The outputs of a run are being checked."""
+
+
+@dataclass
+class Rendered:
+    """Verified temporary outputs by variation index, and the sample frames."""
+
+    outputs: dict[int, Path] = field(default_factory=dict)
+    samples: dict[int, Path] = field(default_factory=dict)
+    source_samples: Path | None = None
+    cpu_seconds: float = 0.0
+
+
+Step = Started | Advanced | Finished | Verifying | Rendered
+
+
+class Renderer:
+    """Encodes plans in fan-out groups with one supervised ffmpeg per group."""
+
+    def __init__(self, runner: Runner, worker: WorkerConfig) -> None:
+        self.runner = runner
+        self.worker = worker
+
+    def steps(
+        self, job: RenderJob, plan: list[Variation], cancel: threading.Event | None = None
+    ) -> Iterator[Step]:
+        """Render `plan`: yields progress steps, then the Rendered outputs last.
+
+        Raises CancelledError when `cancel` is set, StalledError/FfmpegError when
+        ffmpeg fails, FfmpegError when an output fails verification.
+        """
+        info = job.info
+        fanout = self.worker.group_size(info.width, info.height)
+        samples = self._samples(job)
+        rendered = Rendered(source_samples=samples.source_path if samples else None)
+        total = len(plan)
+        for start in range(0, total, fanout):
+            group = plan[start : start + fanout]
+            specs = [self._spec(job, v) for v in group]
+            expected = info.duration / min(v.speed for v in group)
+            with self.runner.start(
+                encode_args(job.source.url, info, specs, job.encoder, samples),
+                cancel=cancel,
+                stall_seconds=self.worker.stall_seconds,
+                grace_seconds=min(self.worker.stop_grace_seconds, 5.0),
+                pass_fds=job.source.pass_fds,
+            ) as run:
+                yield Started(run.pid, run.started_at, len(group))
+                last = -1.0
+                while not run.wait(PROGRESS_POLL_SECONDS):
+                    done = min(0.99, run.progress.out_seconds / expected) if expected else 0.0
+                    fraction = min(0.99, (start + len(group) * done) / total)
+                    if fraction > last:
+                        last = fraction
+                        yield Advanced(fraction, run.progress.speed)
+                assert run.finished is not None
+                yield Finished(len(group), run.finished.wall_seconds, run.finished.cpu_seconds)
+                rendered.cpu_seconds += run.finished.cpu_seconds or 0.0
+            yield Verifying()
+            verify_outputs(
+                [
+                    (spec.path, info.has_audio, info.duration / v.speed)
+                    for v, spec in zip(group, specs, strict=True)
+                ]
+            )
+            for v, spec in zip(group, specs, strict=True):
+                rendered.outputs[v.index] = spec.path
+                if spec.sample_path is not None:
+                    rendered.samples[v.index] = spec.sample_path
+            yield Advanced(min(0.99, (start + len(group)) / total), None)
+        yield rendered
+
+    def render(
+        self, job: RenderJob, plan: list[Variation], cancel: threading.Event | None = None
+    ) -> Rendered:
+        """`steps` run to the end; the Rendered outputs."""
+        result: Rendered | None = None
+        for step in self.steps(job, plan, cancel):
+            if isinstance(step, Rendered):
+                result = step
+        assert result is not None
+        return result
+
+    def _samples(self, job: RenderJob) -> Samples | None:
+        if not (job.measuring or job.previewing):
+            return None
+        folder, info = job.folder, job.info
+        return Samples(
+            times=tuple(sample_times(info.duration, job.distinctness.frames))
+            if job.measuring
+            else (),
+            source_path=folder.samples(job.file_id, None) if job.measuring else None,
+            thumb_times=moments(info.duration) if job.previewing else (),
+            thumb_source_path=folder.thumbs(job.file_id, None) if job.previewing else None,
+        )
+
+    def _spec(self, job: RenderJob, v: Variation) -> OutputSpec:
+        folder = job.folder
+        return OutputSpec(
+            path=folder.temp_output(job.file_id, v.index),
+            video_graph=functools.partial(
+                effects.video_graph, v.params, job.info.aspect, fps=job.encoder.fps
+            ),
+            audio_chain=effects.audio_chain(v.params) if job.info.has_audio else None,
+            sample_path=folder.samples(job.file_id, v.index) if job.measuring else None,
+            thumb_path=folder.thumbs(job.file_id, v.index) if job.previewing else None,
+        )

@@ -1,0 +1,66 @@
+"""What a running job works with: the context, the stop signal, the job's tally, and
+the exceptions that end a job's run early."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from vidvar.config import Config
+from vidvar.errors import EnvironmentProblem, Stopped
+from vidvar.events import EventBus
+from vidvar.mounts import FolderGuard
+from vidvar.render import Renderer
+from vidvar.store import FileRecord, JobStore
+
+
+class Interrupted(Stopped):
+    """The daemon is stopping: the job goes back to the queue."""
+
+
+class JobCancelled(Stopped):
+    """Someone asked to cancel the job."""
+
+
+class RetryLater(EnvironmentProblem):
+    """An unexpected error interrupted a file; it was put back with one attempt counted."""
+
+
+@dataclass
+class StopSignal:
+    """Why the current work must stop: shutdown, cancel or a lost claim."""
+
+    event: threading.Event = field(default_factory=threading.Event)
+    reason: str = ""
+
+    def set(self, reason: str) -> None:
+        """Stop the running ffmpeg for `reason` (the first reason given wins)."""
+        if not self.event.is_set():
+            self.reason = reason
+            self.event.set()
+
+    def is_set(self) -> bool:
+        return self.event.is_set()
+
+
+@dataclass
+class Context:
+    """What the pipeline works with; the config is the one in force at the claim."""
+
+    store: JobStore
+    bus: EventBus
+    renderer: Renderer
+    config: Config
+    guard: FolderGuard
+    stop: StopSignal
+
+
+class JobTally:
+    """Job progress from the files' progress, without reading every file back."""
+
+    def __init__(self, files: list[FileRecord]) -> None:
+        self.total = max(len(files), 1)
+        self.done = sum(1 for f in files if f.state in ("completed", "failed", "cancelled"))
+
+    def percent(self, current: int) -> int:
+        return int((self.done * 100 + current) / self.total)

@@ -1,0 +1,267 @@
+"""`vidvar run` and `vidvar worker`: one process, a supervisor on the main thread.
+
+The main thread owns signals (its handlers only set flags and wake it through
+a pipe), reloads the config, checks that the worker thread, the watchers and
+the side tasks live, and pings systemd's watchdog while they do. The worker
+runs on its own thread; heartbeat, cancel polling, retention and recovery
+sweeps run as side tasks on their own timers.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import socket
+import threading
+import time
+from types import FrameType
+from typing import Any
+
+from vidvar.config import Config, ConfigError, load_config, redact_url
+from vidvar.errors import LostClaim, StoreCorrupt
+from vidvar.events import EventBus
+from vidvar.log import get_logger
+from vidvar.mounts import FolderGuard
+from vidvar.retention import DiskGate, Retention
+from vidvar.sdnotify import Notifier
+from vidvar.sidetasks import SideTask
+from vidvar.sinks import LogSink, StatusSink, SystemdSink
+from vidvar.store import JobStore, open_store
+from vidvar.watcher import WatchService
+from vidvar.worker import Worker
+
+CANCEL_POLL_SECONDS = 1.0
+LOOP_SECONDS = 1.0
+
+
+def configured_folders(config: Config) -> list[Any]:
+    """Every folder a guard watches for an unmounted share."""
+    return [
+        folder
+        for w in config.watches
+        for folder in (w.inbox, w.output, w.archive_dir, w.failed_dir)
+    ]
+
+
+class Supervisor:
+    """One process: optional watchers plus one worker thread, until a stop signal."""
+
+    def __init__(self, config: Config, *, watch: bool) -> None:
+        self.config = config
+        self.watching = watch
+        self.log = get_logger()
+        self._signals: list[int] = []  # appended by handlers; read by the main loop
+        self._reload = False
+        self._wake_r, self._wake_w = socket.socketpair()
+        self.fatal: str | None = None
+
+    # -- signals: flags only ------------------------------------------------------------
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        # Only a list append or a flag: no locks, no I/O. set_wakeup_fd wakes the
+        # main loop's select, which does the rest.
+        if signum == signal.SIGHUP:
+            self._reload = True
+        else:
+            self._signals.append(signum)
+
+    def _install_signals(self) -> None:
+        self._wake_w.setblocking(False)
+        signal.set_wakeup_fd(self._wake_w.fileno(), warn_on_full_buffer=False)
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, self._on_signal)
+
+    # -- wiring ---------------------------------------------------------------------------
+
+    def _build(self, store: JobStore) -> None:
+        config = self.config
+        self.store = store
+        self.notifier = Notifier()
+        self.guard = FolderGuard(configured_folders(config))
+        self.disk = DiskGate(config)
+        self.retention = Retention(config, store)
+        self.bus = EventBus()
+        self.wake = threading.Event()
+        self.worker = Worker(
+            store, config, self.bus, self.guard, wake=self.wake, can_claim=self.disk.room
+        )
+        self.log = self.log.bind(worker_id=self.worker.id)
+        idle = (
+            f"watching {', '.join(w.name for w in config.watches)}" if self.watching else "worker"
+        )
+        self.bus.subscribe(StatusSink(store, self.guard))
+        self.bus.subscribe(LogSink())
+        self.bus.subscribe(
+            SystemdSink(self.notifier, lambda: store.counts().get("queued", 0), idle)
+        )
+        self.watchers = (
+            WatchService(config, store, self.bus, self.wake, owner=self.worker.id)
+            if self.watching
+            else None
+        )
+        # Intervals are read at each round: a reload changes them.
+        self.tasks = [
+            SideTask("heartbeat", lambda: self.config.worker.heartbeat_seconds, self._heartbeat),
+            SideTask("cancel-poll", lambda: CANCEL_POLL_SECONDS, self._poll_cancel),
+            SideTask("recovery", lambda: self.config.worker.lease_seconds, self._recover),
+        ]
+        if self.watching:
+            self.tasks.append(
+                SideTask("retention", lambda: self.config.retention.check_interval, self._purge)
+            )
+
+    def health(self) -> dict[str, Any]:
+        """What `vidvar status` and `vidvar health` read about this process."""
+        info: dict[str, Any] = {
+            "role": "run" if self.watching else "worker",
+            "current_job": self.worker.current_job,
+            "paused": self.disk.paused_reason,
+            "free_gb": self.disk.report(),
+            "worker_alive": self._worker_thread.is_alive(),
+        }
+        if self.watchers is not None:
+            info["pending_files"] = self.watchers.pending
+            info["watches"] = sorted(self.watchers.watchers)
+            info["watchers_alive"] = self.watchers.alive
+        return info
+
+    # -- side tasks ---------------------------------------------------------------------
+
+    def _heartbeat(self) -> None:
+        try:
+            self.store.check()
+        except StoreCorrupt as exc:
+            self.fatal = exc.message
+            os.write(self._wake_w.fileno(), b"!")
+            raise
+        self.store.heartbeat(self.worker.id, self.health())
+
+    def _poll_cancel(self) -> None:
+        current = self.worker.current
+        if current is None:
+            return
+        try:
+            if self.store.is_cancel_requested(current):
+                self.worker.interrupt(current.job_id, "cancel")
+        except LostClaim:
+            self.worker.interrupt(current.job_id, "lost")
+
+    def _recover(self) -> None:
+        self.worker.recover()
+
+    def _purge(self) -> None:
+        self.retention.purge()
+
+    # -- the main loop --------------------------------------------------------------------
+
+    def run(self) -> int:
+        """Until SIGTERM/SIGINT; 0 after a clean stop, 1 when something fatal happened."""
+        self._install_signals()
+        store = open_store(self.config.database)
+        try:
+            self._build(store)
+            self._worker_thread = threading.Thread(
+                target=self.worker.run, name="worker", daemon=True
+            )
+            for warning in self.config.warnings:
+                self.log.warning("config", problem=warning)
+            self.store.listen(self.wake.set)
+            self.worker.recover()
+            if self.watchers is not None:
+                self.watchers.start()
+            self._worker_thread.start()
+            for task in self.tasks:
+                task.start()
+            watches = [w.name for w in self.config.watches] if self.watchers else None
+            self.log.info("ready", watches=watches, database=redact_url(self.config.database))
+            self.notifier.ready(f"watching {', '.join(watches)}" if watches else "worker")
+            code = self._loop()
+        finally:
+            self._shutdown()
+        if code == 0:
+            self.log.info("stopped cleanly")
+        return code
+
+    def _loop(self) -> int:
+        interval = LOOP_SECONDS
+        if self.notifier.watchdog_interval:
+            interval = min(interval, self.notifier.watchdog_interval)
+        while True:
+            ready, _w, _x = select.select([self._wake_r], [], [], interval)
+            if ready:
+                self._wake_r.recv(4096)
+            if self._signals:
+                return self._stop(self._signals[0])
+            if self.fatal:
+                self.log.error("stopping", reason=self.fatal)
+                return 1
+            if self._reload:
+                self._reload = False
+                self.reload()
+            if self._healthy():
+                self.notifier.watchdog()
+
+    def _healthy(self) -> bool:
+        if not self._worker_thread.is_alive():
+            self.fatal = "the worker thread ended unexpectedly"
+            return False
+        if self.watchers is not None and not self.watchers.alive:
+            return False
+        beat = next(t for t in self.tasks if t.name == "heartbeat")
+        return time.monotonic() - beat.last_ok < self.config.worker.lease_seconds
+
+    def _stop(self, signum: int) -> int:
+        self.log.info("stopping", signal=signal.Signals(signum).name)
+        grace = self.config.worker.stop_grace_seconds
+        self.notifier.stopping(grace + 15)
+        self.worker.stop()
+        while self._worker_thread.is_alive():
+            ready, _w, _x = select.select([self._wake_r], [], [], 0.2)
+            if ready:
+                self._wake_r.recv(4096)
+            if len(self._signals) > 1:  # a second signal: no grace
+                self.worker.runner.kill_all_now()
+                os._exit(128 + signum)
+            self._worker_thread.join(0.05)
+        return 0
+
+    def _shutdown(self) -> None:
+        for task in getattr(self, "tasks", []):
+            task.stop()
+        if getattr(self, "watchers", None) is not None:
+            self.watchers.stop()  # type: ignore[union-attr]
+        for task in getattr(self, "tasks", []):
+            task.join(5)
+        worker_thread = getattr(self, "_worker_thread", None)
+        if worker_thread is not None and worker_thread.is_alive():
+            self.worker.stop()
+            worker_thread.join(self.config.worker.stop_grace_seconds + 5)
+        self.store_close()
+
+    def store_close(self) -> None:
+        store = getattr(self, "store", None)
+        if store is not None:
+            store.close()
+
+    # -- reload ---------------------------------------------------------------------------
+
+    def reload(self) -> bool:
+        """Re-read the config: hot folders change at once, the running job keeps its settings."""
+        try:
+            new = load_config(self.config.path)
+        except ConfigError as exc:
+            self.log.error("reload rejected; keeping the running config", error=str(exc))
+            return False
+        if new.database != self.config.database:
+            self.log.warning("database changes need a restart; keeping the current one")
+        self.config = new
+        self.worker.config = new
+        self.disk.config = new
+        self.retention.config = new
+        for folder in configured_folders(new):
+            self.guard.remember(folder)
+        if self.watchers is not None:
+            self.watchers.apply(new)
+        self.log.info("config reloaded", watches=[w.name for w in new.watches])
+        return True
