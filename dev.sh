@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Set-up and everyday commands. Each installs what is missing first:
 #   ./dev.sh run      the daemon on var/inbox → var/output (SQLite in var/state)
-#   ./dev.sh test     ruff, mypy and the test suite (real ffmpeg, SQLite, PostgreSQL)
+#   ./dev.sh test     ruff, mypy and the whole test suite (real ffmpeg, SQLite, PostgreSQL)
+#   ./dev.sh test -m "not e2e"   the fast lane: everything but the CLI/daemon subprocesses
 #   ./dev.sh sample   drop a generated test clip into var/inbox
-#   ./dev.sh bench    the throughput benchmark (see bench/README.md)
+#   ./dev.sh bench    the benchmarks (README: Benchmarks)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -80,7 +81,7 @@ case "$cmd" in
         say "pytest"
         # pytest exits 5 when it collected nothing: that fails the run too. A private
         # basetemp keeps two runs on one machine from pruning each other's folders.
-        exec "$VENV/bin/pytest" -q --basetemp "$(mktemp -d /tmp/vidvar-tests.XXXXXX)" "$@"
+        exec "$VENV/bin/pytest" -q --durations=15 --basetemp "$(mktemp -d /tmp/vidvar-tests.XXXXXX)" "$@"
         ;;
     sample)
         need_python; need_ffmpeg; need_venv ""

@@ -19,6 +19,28 @@ import yaml
 from vidvar.ffmpeg.commands import sample_clip_args
 
 REPO = Path(__file__).resolve().parent.parent
+LAYERS = ("unit", "integration", "e2e")
+# Fixtures that bring a real part (ffmpeg clips, a database, an observer, a daemon).
+REAL_PARTS = frozenset(
+    {"clips", "store", "store_url", "pg_server", "sqlite_store", "workspace", "inbox", "watchers"}
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test gets one layer: e2e (the real CLI or daemon as a subprocess),
+    integration (real ffmpeg, databases, observers in-process) or unit."""
+    for item in items:
+        if any(item.get_closest_marker(layer) for layer in LAYERS):
+            continue
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "daemon_factory" in fixtures:
+            item.add_marker(pytest.mark.e2e)
+        elif fixtures & REAL_PARTS:
+            item.add_marker(pytest.mark.integration)
+        else:
+            item.add_marker(pytest.mark.unit)
+
+
 VIDVAR = [sys.executable, "-m", "vidvar"]
 
 

@@ -121,6 +121,7 @@ def test_sqlite_on_network_filesystem_is_refused(
     assert "network filesystem" in info.value.problem
 
 
+@pytest.mark.e2e
 def test_check_config_exit_codes(tmp_path: Path) -> None:
     good = write(tmp_path, base())
     done = run_cli("check-config", config=good)
@@ -133,6 +134,7 @@ def test_check_config_exit_codes(tmp_path: Path) -> None:
     assert "watch[0].variations" in done.stderr and str(bad) in done.stderr
 
 
+@pytest.mark.e2e
 def test_config_found_through_environment(tmp_path: Path) -> None:
     path = write(tmp_path, base())
     done = run_cli("check-config", env={"VIDVAR_CONFIG": str(path)})
@@ -204,6 +206,7 @@ def test_a_folder_as_database_is_an_error(tmp_path: Path) -> None:
     assert error.key == "database" and "found a folder" in error.problem
 
 
+@pytest.mark.e2e
 def test_the_old_name_of_min_sibling_distance_is_read_with_a_warning(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, {**base(), "distinctness": {"min_distance": 3}}))
     assert config.distinctness.min_sibling_distance == 3
@@ -212,6 +215,7 @@ def test_the_old_name_of_min_sibling_distance_is_read_with_a_warning(tmp_path: P
     assert done.returncode == 0 and "deprecated" in done.stderr
 
 
+@pytest.mark.e2e
 def test_check_config_prints_a_config_that_loads_as_the_same(tmp_path: Path) -> None:
     data = base(variations=3, on_success="delete")
     data["profiles"] = {"calm": {"min_distance": 0.05, "effects": {"hue": {"range": [-2, 2]}}}}
@@ -224,6 +228,7 @@ def test_check_config_prints_a_config_that_loads_as_the_same(tmp_path: Path) -> 
     assert load_config(again) == original
 
 
+@pytest.mark.e2e
 def test_passwords_are_never_printed(tmp_path: Path) -> None:
     url = "postgresql://vidvar:s3cret-pw@127.0.0.1:1/vidvar"
     done = run_cli("check-config", config=write(tmp_path, {**base(), "database": url}))

@@ -42,6 +42,7 @@ def unit_with_exec(tmp_path: Path, executable: Path) -> Path:
     return path
 
 
+@pytest.mark.integration
 def test_unit_passes_verify_and_scores_2_or_lower(tmp_path: Path) -> None:
     vidvar = Path(shutil.which("vidvar") or REPO / ".venv" / "bin" / "vidvar")
     unit = unit_with_exec(tmp_path, vidvar)
@@ -147,6 +148,7 @@ def test_sighup_adds_a_hot_folder_and_rejects_a_broken_config(
     assert daemon.proc.poll() is None
 
 
+@pytest.mark.e2e
 def test_retention_removes_only_what_is_old_and_never_a_running_job(
     workspace: Workspace, clips: ClipFactory, daemon_factory: Callable[..., DaemonProcess]
 ) -> None:
@@ -208,6 +210,7 @@ def test_below_the_free_space_threshold_no_job_starts_and_status_says_why(
     assert not daemon.saw("job started")
 
 
+@pytest.mark.e2e
 def test_install_script_installs_into_a_temporary_root_and_the_result_runs(
     tmp_path: Path, workspace: Workspace
 ) -> None:

@@ -76,6 +76,26 @@ def _find_renamed(record: FileRecord, watch: WatchConfig) -> Path | None:
     return None
 
 
+def _already_moved(record: FileRecord, watch: WatchConfig) -> Disposal | None:
+    """The source found where disposal puts it: moved before a crash kept the store
+    from recording it. Found by identity at its destination or a ` (N)` variant of it."""
+    if not record.source_identity:
+        return None
+    source = Path(record.source_path)
+    for kind, folder in (("archived", watch.archive_dir), ("failed", watch.failed_dir)):
+        first = folder / _relative(source, watch.inbox, watch.failed_dir)
+        stem, ext = os.path.splitext(first.name)
+        candidates = [first] + [first.with_name(f"{stem} ({n}){ext}") for n in range(2, 50)]
+        for candidate in candidates:
+            try:
+                st = os.lstat(candidate)
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode) and identity_of(st) == record.source_identity:
+                return Disposal(kind, str(candidate))
+    return None
+
+
 def locate(
     record: FileRecord, watch: WatchConfig, guard: FolderGuard | None = None
 ) -> tuple[Path | None, str]:
@@ -109,7 +129,8 @@ def dispose(
     with a note beside it (or keep it). EnvironmentProblem when that cannot be done now."""
     source, lost = locate(record, watch, guard)
     if source is None:
-        return Disposal(lost, "")
+        moved = _already_moved(record, watch) if lost == "missing" else None
+        return moved or Disposal(lost, "")
     try:
         if record.state == "completed":
             return _success(source, watch)

@@ -88,14 +88,15 @@ class FileRun:
             self._changed(changed)
             return
         except CancelledError:
-            self._discard()
             self._stopped()
             return
         except EnvironmentProblem:
             self._discard()
             self.store.requeue_file(self.claim, self.record.id)
             raise
-        except (LostClaim, StoreUnavailable, Stopped):
+        except LostClaim:
+            raise  # the job is another worker's now: its folder is not ours to touch
+        except (StoreUnavailable, Stopped):
             self._discard()
             raise
         except Exception as exc:
@@ -313,11 +314,12 @@ class FileRun:
 
     def _stopped(self) -> None:
         reason = self.ctx.stop.reason
+        if reason == "lost":
+            raise LostClaim("the claim on this job was lost")  # touch nothing of it
+        self._discard()
         if reason == "cancel":
             self.store.finish_file(self.claim, self.record.id, "cancelled", "cancelled by request")
             raise JobCancelled("cancelled by request")
-        if reason == "lost":
-            raise LostClaim("the claim on this job was lost")
         self.store.requeue_file(self.claim, self.record.id)  # a clean stop: not the file's fault
         raise Interrupted("the daemon is stopping")
 
