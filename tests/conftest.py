@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -59,6 +60,63 @@ def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
         time.sleep(interval)
+
+
+def rows(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+    """Read the store from another connection, as a user's script would."""
+    if not db.exists():
+        return []
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute(sql, params).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):  # the daemon is still creating the schema
+            return []
+        raise
+    finally:
+        conn.close()
+
+
+def job_states(db: Path) -> dict[str, str]:
+    if not db.exists():
+        return {}
+    return {r["id"]: r["state"] for r in rows(db, "SELECT id, state FROM jobs")}
+
+
+SLOW = {"seconds": 8, "size": "320x240", "rate": 25}  # several seconds to encode at veryslow
+
+
+def slow_encoder(ws: Workspace) -> None:
+    ws.data["encoders"] = {"default": {"preset": "veryslow"}}
+    ws.write()
+
+
+def wait_job(ws: Workspace, state: str, timeout: float = 90) -> dict[str, str]:
+    """Until every job has `state` in the store and its status.json has been rewritten last."""
+
+    def settled() -> dict[str, str] | None:
+        states = job_states(ws.db)
+        if not states or any(v != state for v in states.values()):
+            return None
+        statuses = ws.statuses()
+        if len(statuses) != len(states) or any(s["state"] != state for s in statuses):
+            return None
+        return states
+
+    return dict(wait_for(settled, timeout=timeout, what=f"every job {state}"))
+
+
+def wait_encoding(ws: Workspace) -> sqlite3.Row:
+    """Until a file is mid-encode: ffmpeg runs and progress has started."""
+    return wait_for(
+        lambda: next(
+            iter(rows(ws.db, "SELECT * FROM files WHERE ffmpeg_pid IS NOT NULL AND progress > 0")),
+            None,
+        ),
+        timeout=60,
+        what="an encode in progress",
+    )
 
 
 class ClipFactory:
@@ -182,12 +240,17 @@ class DaemonProcess:
     """`vidvar run` (or `worker`) as a real subprocess, its log in a file."""
 
     def __init__(
-        self, config: Path, log: Path, command: str = "run", env: dict[str, str] | None = None
+        self,
+        config: Path,
+        log: Path,
+        command: str = "run",
+        env: dict[str, str] | None = None,
+        prefix: tuple[str, ...] = (),
     ) -> None:
         self.log_path = log
         self._log = open(log, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [*VIDVAR, command, "-c", str(config)],
+            [*prefix, *VIDVAR, command, "-c", str(config)],
             stdout=self._log,
             stderr=self._log,
             stdin=subprocess.DEVNULL,
@@ -231,9 +294,13 @@ def daemon_factory(tmp_path: Path) -> Iterator[Callable[..., DaemonProcess]]:
     started: list[DaemonProcess] = []
 
     def start(
-        config: Path, command: str = "run", env: dict[str, str] | None = None
+        config: Path,
+        command: str = "run",
+        env: dict[str, str] | None = None,
+        prefix: tuple[str, ...] = (),
     ) -> DaemonProcess:
-        proc = DaemonProcess(config, tmp_path / f"daemon-{len(started)}.log", command, env)
+        log = tmp_path / f"daemon-{len(started)}.log"
+        proc = DaemonProcess(config, log, command, env, prefix)
         started.append(proc)
         return proc
 

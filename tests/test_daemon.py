@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,69 +13,19 @@ from typing import Any
 import pytest
 
 from tests.conftest import (
+    SLOW,
     ClipFactory,
     DaemonProcess,
     Workspace,
     ffmpeg_processes_under,
+    job_states,
+    rows,
     run_cli,
+    slow_encoder,
+    wait_encoding,
     wait_for,
+    wait_job,
 )
-
-SLOW = {"seconds": 8, "size": "320x240", "rate": 25}  # several seconds to encode at veryslow
-
-
-def rows(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-    """Read the store from another connection, as a user's script would."""
-    if not db.exists():
-        return []
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql, params).fetchall()
-    except sqlite3.OperationalError as exc:
-        if "no such table" in str(exc):  # the daemon is still creating the schema
-            return []
-        raise
-    finally:
-        conn.close()
-
-
-def job_states(db: Path) -> dict[str, str]:
-    if not db.exists():
-        return {}
-    return {r["id"]: r["state"] for r in rows(db, "SELECT id, state FROM jobs")}
-
-
-def slow_encoder(ws: Workspace) -> None:
-    ws.data["encoders"] = {"default": {"preset": "veryslow"}}
-    ws.write()
-
-
-def wait_job(ws: Workspace, state: str, timeout: float = 90) -> dict[str, str]:
-    """Until every job has `state` in the store and its status.json has been rewritten last."""
-
-    def settled() -> dict[str, str] | None:
-        states = job_states(ws.db)
-        if not states or any(v != state for v in states.values()):
-            return None
-        statuses = ws.statuses()
-        if len(statuses) != len(states) or any(s["state"] != state for s in statuses):
-            return None
-        return states
-
-    return dict(wait_for(settled, timeout=timeout, what=f"every job {state}"))
-
-
-def wait_encoding(ws: Workspace) -> sqlite3.Row:
-    """Until a file is mid-encode: ffmpeg runs and progress has started."""
-    return wait_for(
-        lambda: next(
-            iter(rows(ws.db, "SELECT * FROM files WHERE ffmpeg_pid IS NOT NULL AND progress > 0")),
-            None,
-        ),
-        timeout=60,
-        what="an encode in progress",
-    )
 
 
 def assert_clean_job_folder(folder: Path, expected_outputs: int) -> dict[str, Any]:

@@ -37,7 +37,9 @@ def folder_name(entry_stem: str, job_id: str) -> str:
 
 
 def _clean(part: str) -> str:
-    """A path component safe to create: no separators, no leading dot (hidden), no NUL."""
+    """A path component safe to create: valid UTF-8 (bytes that are not become U+FFFD,
+    which every client shows), no separators, no leading dot (hidden), no NUL."""
+    part = part.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     part = part.replace("/", "_").replace("\0", "_").strip()
     return part.lstrip(".") or "_"
 

@@ -114,18 +114,21 @@ class FolderGuard:
     started, so that writing into a share that was unmounted since (and left a bare
     mount point on the root disk behind) is refused with ShareGone."""
 
-    def __init__(self, folders: list[Path] | None = None) -> None:
+    def __init__(self, folders: list[tuple[str, Path]] | None = None) -> None:
         self._lock = threading.Lock()
         self._devices: dict[Path, int] = {}
+        self._labels: dict[Path, str] = {}
         self._existed: set[Path] = set()
-        for folder in folders or []:
-            self.remember(folder)
+        for label, folder in folders or []:
+            self.remember(folder, label)
 
-    def remember(self, folder: Path) -> None:
-        """Record the device of `folder` (or of its nearest existing parent) now."""
+    def remember(self, folder: Path, label: str = "") -> None:
+        """Record the device of `folder` (or of its nearest existing parent) now;
+        `label` names it in messages ("the output folder of ads"), never its path."""
         folder = Path(os.path.abspath(folder))
         with self._lock:
             self._devices[folder] = os.stat(_existing(folder)).st_dev
+            self._labels[folder] = label or f"the folder {folder.name}"
             if folder.exists():
                 self._existed.add(folder)
 
@@ -148,7 +151,9 @@ class FolderGuard:
             now = -1
         if now != device or (root in self._existed and not root.exists()):
             raise ShareGone(
-                f"the folder {root} is not on its share any more (was the share unmounted?)"
+                f"{self._labels[root]} is not on its share any more (was the share "
+                "unmounted?); work resumes when it is back",
+                str(root),
             )
 
     def present(self, path: Path) -> bool:

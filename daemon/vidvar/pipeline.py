@@ -124,8 +124,12 @@ class FileRun:
 
     def _process(self) -> tuple[MediaInfo, _Published, dict[str, Any] | None, str | None]:
         with self._open() as source:
-            info, plan, rendered = self._encode(source)
-            summary, warning, plan = self._measure(source, info, plan, rendered)
+            try:
+                info, plan, rendered = self._encode(source)
+                summary, warning, plan = self._measure(source, info, plan, rendered)
+            except FileProblem:
+                source.check_unchanged()  # a file rewritten meanwhile is not at fault
+                raise
             source.check_unchanged()  # outputs of a rewritten file are never published
             return info, self._publish(plan, rendered), summary, warning
 

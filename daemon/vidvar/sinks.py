@@ -22,7 +22,6 @@ from vidvar.events import (
     JobReleased,
     JobStarted,
     JobWaiting,
-    OutputPublished,
     PhaseChanged,
     Progress,
     SourceDisposed,
@@ -34,7 +33,8 @@ from vidvar.sdnotify import Notifier
 from vidvar.status import status_document
 from vidvar.store import JobStore
 
-# Progress only changes status.json this often; a big batch's document costs more to
+JOB_LEVEL = (JobStarted, JobFinished, JobReleased, JobWaiting, JobRecovered, PhaseChanged)
+# File-level events change status.json at most this often; a big batch's document costs more to
 # write, so the pause grows with the time the last write took.
 MIN_PROGRESS_WRITE_SECONDS = 0.5
 WRITE_COST_FACTOR = 20
@@ -59,7 +59,10 @@ class StatusSink:
     def handle(self, event: Event) -> None:
         if not isinstance(event, JobEvent):
             return
-        coalesce = isinstance(event, Progress | EncodeStarted | OutputPublished)
+        # Job-level changes are written at once; file-level ones (progress, a file
+        # finished) are coalesced, which a small job never notices and a 50,000-file
+        # batch needs.
+        coalesce = not isinstance(event, JOB_LEVEL)
         with self._lock:
             now = time.monotonic()
             if coalesce and now < self._next_write.get(event.job_id, 0.0):

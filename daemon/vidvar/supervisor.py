@@ -15,6 +15,7 @@ import signal
 import socket
 import threading
 import time
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -35,12 +36,17 @@ CANCEL_POLL_SECONDS = 1.0
 LOOP_SECONDS = 1.0
 
 
-def configured_folders(config: Config) -> list[Any]:
-    """Every folder a guard watches for an unmounted share."""
+def configured_folders(config: Config) -> list[tuple[str, Path]]:
+    """Every folder a guard watches for an unmounted share, with its name in messages."""
     return [
-        folder
+        (f"the {role} folder of {w.name}", folder)
         for w in config.watches
-        for folder in (w.inbox, w.output, w.archive_dir, w.failed_dir)
+        for role, folder in (
+            ("inbox", w.inbox),
+            ("output", w.output),
+            ("archive", w.archive_dir),
+            ("failed", w.failed_dir),
+        )
     ]
 
 
@@ -259,8 +265,8 @@ class Supervisor:
         self.worker.config = new
         self.disk.config = new
         self.retention.config = new
-        for folder in configured_folders(new):
-            self.guard.remember(folder)
+        for label, folder in configured_folders(new):
+            self.guard.remember(folder, label)
         if self.watchers is not None:
             self.watchers.apply(new)
         self.log.info("config reloaded", watches=[w.name for w in new.watches])

@@ -93,10 +93,16 @@ def retry(config: Config, job_ref: str) -> int:
         if job is None:
             print(f"vidvar: no job matches {job_ref!r} (give the id or a unique prefix)")
             return 1
-        if job.state in ("queued", "processing"):
-            print(f"job {job.id} is {job.state}; retry applies to finished jobs")
+        if job.state == "processing":
+            print(f"job {job.id} is being processed; nothing to retry")
+            return 1
+        if job.state == "queued" and not job.waiting_reason:
+            print(f"job {job.id} is queued already; it starts when a worker is free")
             return 1
         count = store.retry(job.id)
+        if job.state == "queued":
+            print(f"job {job.id} was waiting ({job.waiting_reason}); it is tried again now")
+            return 0
         if not count:
             print(f"job {job.id} has no failed or cancelled files to retry")
             return 1

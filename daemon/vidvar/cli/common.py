@@ -29,3 +29,13 @@ def age(ts: float | None) -> str:
 def short_path(path: str) -> str:
     """The last component of a path, for tables."""
     return Path(path).name or path
+
+
+def fail(message: str, *, as_json: bool = False, code: int = 1) -> int:
+    """Say what went wrong on stderr (as JSON with --json); returns the exit code."""
+    if as_json:
+        json.dump({"error": message}, sys.stderr, ensure_ascii=False)
+        sys.stderr.write("\n")
+    else:
+        print(f"vidvar: {message}", file=sys.stderr)
+    return code

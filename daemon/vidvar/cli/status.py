@@ -1,17 +1,23 @@
-"""`vidvar status`: a readable table, one job's details, or JSON for scripts."""
+"""`vidvar status`: a readable table, one job's details, or JSON for scripts.
+
+Read-only: the database is never created or migrated here, and a store that
+cannot be read yet (the daemon never ran) is said in words, not a traceback.
+"""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-from vidvar.cli.common import age, print_json, short_path
+from vidvar.cli.common import age, fail, print_json, short_path
 from vidvar.config import Config
-from vidvar.status import iso, status_document
-from vidvar.store import JobStore, open_store
+from vidvar.errors import StoreUnavailable
+from vidvar.status import iso, job_phase, status_document
+from vidvar.store import Job, JobStore, open_store
 
 
-def _workers(store: JobStore, config: Config) -> list[dict[str, Any]]:
+def workers(store: JobStore, config: Config) -> list[dict[str, Any]]:
+    """Registered workers with their heartbeat age and what they reported."""
     now = time.time()
     result = []
     for w in store.workers():
@@ -31,91 +37,158 @@ def _workers(store: JobStore, config: Config) -> list[dict[str, Any]]:
     return result
 
 
-def _health(store: JobStore, config: Config) -> dict[str, Any]:
+def settling(store: JobStore) -> tuple[list[dict[str, Any]], int]:
+    """Entries waiting in the inboxes to stop changing, with the seconds left."""
+    entries, total = store.settling()
+    now = time.time()
+    return [
+        {
+            "watch": e.watch,
+            "name": e.name,
+            "size": e.size,
+            "seen_at": iso(e.seen_at),
+            "settles_in": max(0.0, round(e.settles_at - now, 1)),
+        }
+        for e in entries
+    ], total
+
+
+def job_summary(job: Job, counts: dict[str, int] | None = None) -> dict[str, Any]:
+    """One row of the job list."""
+    counts = counts or {}
+    return {
+        "job_id": job.id,
+        "watch": job.watch,
+        "state": job.state,
+        "phase": job_phase(job),
+        "waiting_reason": job.waiting_reason if job.state == "queued" else None,
+        "progress": job.progress,
+        "files": sum(counts.values()) or None,
+        "failed_files": counts.get("failed", 0),
+        "name": short_path(job.source_path),
+        "job_dir": job.job_dir,
+        "created_at": iso(job.created_at),
+        "error": job.error,
+    }
+
+
+def overview(store: JobStore, config: Config, limit: int) -> dict[str, Any]:
+    """Everything `vidvar status` shows without a JOB."""
     counts = store.counts()
+    pending, pending_total = settling(store)
+    jobs = store.list_jobs(limit=limit) if limit > 0 else []
     return {
         "queue_depth": counts.get("queued", 0),
         "counts": counts,
-        "workers": _workers(store, config),
+        "workers": workers(store, config),
+        "settling": pending,
+        "settling_total": pending_total,
+        "jobs": [job_summary(j, store.file_counts(j.id)) for j in jobs],
     }
 
 
 def show(config: Config, job_ref: str | None, *, as_json: bool, limit: int) -> int:
-    """Print status; 1 when JOB is unknown."""
-    store = open_store(config.database)
+    """Print status; 1 when JOB is unknown or ambiguous."""
     try:
+        store = open_store(config.database, readonly=True)
+    except StoreUnavailable as exc:
         if job_ref:
-            job = store.get_job(job_ref)
-            if job is None:
-                print(f"vidvar: no job matches {job_ref!r} (give the id or a unique prefix)")
-                return 1
-            document = status_document(job, store.files(job.id))
-            if as_json:
-                print_json(document)
-            else:
-                _print_job(document, job.job_dir)
-            return 0
-        jobs = store.list_jobs(limit=limit)
-        health = _health(store, config)
+            return fail(exc.message, as_json=as_json)
         if as_json:
             print_json(
-                {
-                    **health,
-                    "jobs": [
-                        {
-                            "job_id": j.id,
-                            "watch": j.watch,
-                            "state": j.state,
-                            "progress": j.progress,
-                            "name": short_path(j.source_path),
-                            "job_dir": j.job_dir,
-                            "created_at": iso(j.created_at),
-                            "error": j.error,
-                        }
-                        for j in jobs
-                    ],
-                }
+                {"queue_depth": 0, "counts": {}, "workers": [], "jobs": [], "note": exc.message}
             )
-            return 0
-        _print_health(health["workers"], health["counts"])
-        if not jobs:
-            print("no jobs yet: drop a video into an inbox, or run `vidvar enqueue --sample`")
-            return 0
-        print(f"{'JOB':<12}  {'STATE':<10}  {'PROGRESS':>8}  {'AGE':>4}  NAME")
-        for j in jobs:
-            print(
-                f"{j.id:<12}  {j.state:<10}  {j.progress:>7}%  {age(j.created_at):>4}  "
-                f"{short_path(j.source_path)}" + (f"  ({j.error})" if j.error else "")
-            )
+        else:
+            print(f"daemon: not running ({exc.message})\njobs: none")
+        return 0
+    try:
+        if job_ref:
+            return _show_job(store, job_ref, as_json=as_json)
+        data = overview(store, config, limit)
+        if as_json:
+            print_json(data)
+        else:
+            print_overview(data, limit)
         return 0
     finally:
         store.close()
 
 
-def _print_health(workers: list[dict[str, Any]], counts: dict[str, int]) -> None:
-    if not workers:
+def _show_job(store: JobStore, job_ref: str, *, as_json: bool) -> int:
+    matches = store.match_jobs(job_ref, limit=10)
+    if not matches:
+        return fail(f"no job matches {job_ref!r} (give the id or a unique prefix)", as_json=as_json)
+    if len(matches) > 1:
+        listed = ", ".join(j.id for j in matches)
+        return fail(
+            f"{job_ref!r} matches several jobs ({listed}); give more of the id", as_json=as_json
+        )
+    job = matches[0]
+    document = status_document(job, store.files(job.id))
+    if as_json:
+        print_json(document)
+    else:
+        print_job(document, job.job_dir)
+    return 0
+
+
+def state_label(row: dict[str, Any]) -> str:
+    """`completed`, `completed (2 of 5 failed)`, `processing: verifying`, `queued: waiting`."""
+    state = str(row["state"])
+    if state == "completed" and row.get("failed_files"):
+        return f"completed ({row['failed_files']} of {row['files']} failed)"
+    if row.get("phase"):
+        return f"{state}: {row['phase']}"
+    return state
+
+
+def print_overview(data: dict[str, Any], limit: int) -> None:
+    """The human form of `overview`."""
+    if not data["workers"]:
         print("daemon: not running (no worker has registered)")
-    for w in workers:
+    for w in data["workers"]:
         state = "alive" if w["alive"] else "NOT RESPONDING"
         job = f", working on {w['current_job']}" if w.get("current_job") else ", idle"
         print(f"worker {w['id']}: {state} (heartbeat {w['heartbeat_age']}s ago){job}")
         if w.get("paused"):
             print(f"  paused: {w['paused']}")
-        if w.get("pending_files"):
-            print(f"  files settling in inboxes: {w['pending_files']}")
         for folder, free in (w.get("free_gb") or {}).items():
             print(f"  free disk: {free} GB at {folder}")
-    print(
-        "jobs: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-        if counts
-        else "jobs: none"
-    )
+    counts = data["counts"]
+    print("jobs: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none"))
+    if data["settling"]:
+        print(f"settling ({data['settling_total']}): waiting for the copy to finish")
+        for e in data["settling"]:
+            print(f"  {e['watch']}/{e['name']}: counts as complete in {e['settles_in']:g} s")
     print()
+    if limit <= 0:
+        return
+    if not data["jobs"]:
+        print("no jobs yet: drop a video into an inbox, or run `vidvar enqueue --sample`")
+        return
+    print(f"{'JOB':<12}  {'STATE':<28}  {'PROGRESS':>8}  {'AGE':>4}  NAME")
+    for j in data["jobs"]:
+        created = time.time() if j["created_at"] is None else _epoch(j["created_at"])
+        note = j["waiting_reason"] or j["error"]
+        print(
+            f"{j['job_id']:<12}  {state_label(j):<28}  {j['progress']:>7}%  {age(created):>4}  "
+            f"{j['name']}" + (f"  ({note})" if note else "")
+        )
 
 
-def _print_job(doc: dict[str, Any], job_dir: str) -> None:
-    print(f"job {doc['job_id']} ({doc['watch']}): {doc['state']}, {doc['progress']}%")
+def _epoch(text: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(text).timestamp()
+
+
+def print_job(doc: dict[str, Any], job_dir: str) -> None:
+    """One job's files and outputs, for a person."""
+    phase = f" ({doc['phase']})" if doc.get("phase") else ""
+    print(f"job {doc['job_id']} ({doc['watch']}): {doc['state']}{phase}, {doc['progress']}%")
     print(f"folder: {job_dir}")
+    if doc.get("waiting_reason"):
+        print(f"waiting: {doc['waiting_reason']}")
     if doc["error"]:
         print(f"error: {doc['error']}")
     for f in doc["files"]:
@@ -123,6 +196,10 @@ def _print_job(doc: dict[str, Any], job_dir: str) -> None:
             f"  {f['name']}: {f['state']} {f['progress']}%, {f['completed_variations']}"
             f"/{doc['variations_per_file']} variations"
         )
+        if f.get("speed"):
+            line += f", {f['speed']:.2f}x"
+        if f.get("eta_seconds") is not None:
+            line += f", {f['eta_seconds']:.0f} s left"
         print(line + (f" — {f['error']}" if f["error"] else ""))
         for o in f["outputs"]:
             print(f"    {o['path']}  {o['size']} bytes  seed {o['seed']}")
