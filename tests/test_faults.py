@@ -689,3 +689,23 @@ def test_retry_wakes_a_waiting_job_at_once(
     done = run_cli("retry", row["id"], config=workspace.config_path)
     assert done.returncode == 0 and "tried again now" in done.stdout
     wait_job(workspace, "completed")
+
+
+@needs_root
+def test_moving_a_link_across_filesystems_moves_the_link_never_its_target(
+    tmp_path: Path,
+) -> None:
+    from vidvar.fsutil import move_file
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("private")
+    link = tmp_path / "inbox" / "clip.mp4"
+    link.parent.mkdir()
+    link.symlink_to(secret)
+    other_fs = tmp_path / "failed"
+    other_fs.mkdir()
+    with mounted("-t", "tmpfs", "-o", "size=1m", "tmpfs", str(other_fs)):
+        moved = move_file(link, other_fs / "clip.mp4")
+        assert moved.is_symlink() and os.readlink(moved) == str(secret)
+        assert not os.path.lexists(link) and secret.read_text() == "private"
+        assert [p for p in other_fs.iterdir() if not p.is_symlink()] == []
