@@ -5,6 +5,7 @@
     python -m bench distances
     python -m bench presets
     python -m bench grain
+    python -m bench progress [--seconds 60] [--size 1920x1080] [--variations 5]
 
 Every figure comes from runs made side by side in this one invocation, so ratios
 compare like with like on whatever machine runs it.
@@ -15,7 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import distances, grain, presets, scale, throughput
+from bench import distances, grain, presets, progress, scale, throughput
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,7 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("distances", help="figures of the default profile; CPU of measuring")
     sub.add_parser("presets", help="x264 presets: CPU, size and SSIM against 'slow'")
     sub.add_parser("grain", help="grain strength: CPU, size and what the encoder keeps")
+    pr = sub.add_parser("progress", help="how soon progress shows, how many values a job writes")
+    pr.add_argument("--seconds", type=float, default=60)
+    pr.add_argument("--size", default="1920x1080")
+    pr.add_argument("--variations", type=int, default=5)
     args = parser.parse_args(argv)
+    if args.what == "progress":
+        return progress.run(args.seconds, args.size, args.variations)
     if args.what == "grain":
         return grain.run()
     if args.what == "presets":

@@ -16,6 +16,7 @@ from vidvar.ffmpeg.probe import MediaInfo
 from vidvar.ffmpeg.tools import ffmpeg, input_url
 
 THUMB_SIZE = (256, 144)  # colour thumbnails for the preview sheet (yuv420p)
+LEADING_FRAMES = 1  # every tap starts with frame 0, before its moments (see _select)
 SAMPLE_SIZE = 64  # gray sample frames for the figures
 
 
@@ -84,8 +85,17 @@ class Samples:
 
 
 def _select(times: Sequence[float]) -> str:
-    terms = "+".join(f"gte(t\\,{t:.3f})*not(gte(prev_selected_t\\,{t:.3f}))" for t in times)
-    return f"select='{terms}'"
+    """Frame 0, then the first later frame at or after each moment.
+
+    ffmpeg prints no progress until every output file has written its header, and a
+    tap's header waits for its first frame: a tap whose first moment is a third into
+    a long video held all progress back that long (and a healthy encode was killed as
+    stalled). Frame 0 opens every tap at once; the reader drops it (LEADING_FRAMES).
+    """
+    terms = "+".join(
+        f"gte(t\\,{t:.3f})*gt(n\\,0)*not(gte(prev_selected_t\\,{t:.3f}))" for t in times
+    )
+    return f"select='eq(n\\,0)+{terms}'"
 
 
 def encode_args(

@@ -7,18 +7,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vidvar.errors import FfmpegError
-from vidvar.ffmpeg.commands import SAMPLE_SIZE, THUMB_SIZE, preview_args
+from vidvar.ffmpeg.commands import LEADING_FRAMES, SAMPLE_SIZE, THUMB_SIZE, preview_args
 from vidvar.ffmpeg.runner import capture
 
 THUMB_BYTES = THUMB_SIZE[0] * THUMB_SIZE[1] * 3 // 2  # one yuv420p thumbnail
 
 
 def read_frames(path: Path, count: int, frame: int) -> list[bytes]:
-    """`count` raw frames of `frame` bytes; a moment past the end repeats the last frame."""
+    """The `count` moment frames of `frame` bytes a tap wrote, after its leading frame;
+    a moment past the end repeats the last frame."""
     data = path.read_bytes()
     frames = [data[i * frame : (i + 1) * frame] for i in range(len(data) // frame)]
     if not frames:
         raise FfmpegError("no sample frames were written")
+    if len(frames) > LEADING_FRAMES:
+        frames = frames[LEADING_FRAMES:]  # a one-frame video has only the leading one
     return (frames + [frames[-1]] * count)[:count]
 
 
