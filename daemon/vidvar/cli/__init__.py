@@ -57,6 +57,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Jobs with state and progress."""
+    if args.follow:
+        from vidvar.cli import follow
+
+        return follow.follow(_config(args), as_json=args.json, limit=args.limit)
     from vidvar.cli import status as cli_status
 
     return cli_status.show(_config(args), args.job, as_json=args.json, limit=args.limit)
@@ -144,6 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("job", nargs="?", metavar="JOB", help="job id or unique prefix")
     p.add_argument("--json", action="store_true", help="machine-readable output for scripts")
     p.add_argument("--limit", type=int, default=20, help="how many recent jobs (default 20)")
+    p.add_argument(
+        "--follow",
+        "-f",
+        action="store_true",
+        help="live view until Ctrl-C; with --json one object per change, one per line",
+    )
     p = add(
         "enqueue",
         cmd_enqueue,

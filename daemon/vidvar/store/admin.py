@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from vidvar.store.models import TERMINAL_STATES, FileRecord, Job, Settling
+from vidvar.store.models import TERMINAL_STATES, FileRecord, Job, JobChange, Settling
 from vidvar.store.sqlstore import StoreCore, display, file_from, job_from, retrying
 
 
@@ -119,3 +119,36 @@ class AdminMixin(StoreCore):
             Settling(r["watch"], r["name"], r["size"], r["seen_at"], r["settles_at"]) for r in rows
         ]
         return entries, int(total["n"]) if total else 0
+
+    # -- job events ---------------------------------------------------------------------
+
+    @retrying
+    def job_events(self, after: int, *, limit: int = 1000) -> list[JobChange]:
+        """Changes numbered above `after`, in order."""
+        with self._read() as tx:
+            rows = tx.all("job_events_after", after=after, limit=limit)
+        return [
+            JobChange(
+                r["seq"],
+                r["job_id"],
+                r["at"],
+                r["state"],
+                r["phase"],
+                r["progress"],
+                r["waiting_reason"],
+            )
+            for r in rows
+        ]
+
+    @retrying
+    def last_event(self) -> int:
+        """The number of the latest change (0 when there is none)."""
+        with self._read() as tx:
+            row = tx.one("last_job_event")
+        return int(row["seq"]) if row and row["seq"] is not None else 0
+
+    @retrying
+    def prune_events(self, keep: int = 20_000) -> None:
+        """Forget all but the latest `keep` changes."""
+        with self._write() as tx:
+            tx.run("prune_job_events", keep=keep)

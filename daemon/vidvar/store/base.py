@@ -9,6 +9,7 @@ from vidvar.store.models import (
     Claim,
     FileRecord,
     Job,
+    JobChange,
     NewJob,
     OutputRecord,
     Recovered,
@@ -172,3 +173,13 @@ class JobStore(Protocol):
 
     def settling(self, *, limit: int = 100) -> tuple[list[Settling], int]:
         """Entries settling in the inboxes of live workers, and their count."""
+
+    # job events
+    def job_events(self, after: int, *, limit: int = 1000) -> list[JobChange]:
+        """Changes numbered above `after`, in order."""
+
+    def last_event(self) -> int:
+        """The number of the latest change."""
+
+    def prune_events(self, keep: int = 20_000) -> None:
+        """Forget all but the latest `keep` changes."""

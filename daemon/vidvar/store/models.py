@@ -169,3 +169,16 @@ class Expired:
 
     job: Job
     files: tuple[FileRecord, ...]
+
+
+@dataclass(frozen=True)
+class JobChange:
+    """One change of a job's state, phase, progress or waiting reason, numbered in order."""
+
+    seq: int
+    job_id: str
+    at: float
+    state: str
+    phase: str | None
+    progress: int
+    waiting_reason: str | None

@@ -42,7 +42,18 @@ def _scan(sql: str) -> list[tuple[str, str]]:
     i, n = 0, len(sql)
     while i < n:
         ch = sql[i]
-        if ch in "'\"":
+        if ch == "$":
+            match = re.match(r"\$[A-Za-z_]*\$", sql[i:])
+            if match:  # PostgreSQL's $tag$ … $tag$ (function bodies)
+                tag = match.group(0)
+                end = sql.find(tag, i + len(tag))
+                end = n if end < 0 else end + len(tag)
+                tokens.append(("quoted", sql[i:end]))
+                i = end
+                continue
+            tokens.append(("text", ch))
+            i += 1
+        elif ch in "'\"":
             end = i + 1
             while end < n:
                 if sql[end] == ch:
@@ -75,15 +86,23 @@ def _scan(sql: str) -> list[tuple[str, str]]:
     return tokens
 
 
+def _inside_trigger(statement: str) -> bool:
+    """True within SQLite's CREATE TRIGGER … BEGIN … END, whose body has semicolons."""
+    words = statement.upper().split()
+    return words[:2] == ["CREATE", "TRIGGER"] and "BEGIN" in words and words[-1] != "END"
+
+
 def statements(sql: str, style: str) -> list[str]:
     """The statements of one block, comments dropped, parameters in `style`:
     'named' (`:name`, SQLite) or 'pyformat' (`%(name)s`, psycopg)."""
     result: list[str] = []
     current: list[str] = []
     for kind, text in _scan(sql):
-        if kind == "semicolon":
+        if kind == "semicolon" and not _inside_trigger("".join(current)):
             result.append("".join(current).strip())
             current = []
+        elif kind == "semicolon":
+            current.append(text)
         elif kind == "comment":
             continue
         elif kind == "param":

@@ -283,3 +283,14 @@ UPDATE files SET source_path = :source_path WHERE id = :file_id AND job_id = :jo
 -- name: adopt_identity
 UPDATE files SET source_identity = :source_identity, source_sig = :source_sig
 WHERE id = :file_id AND job_id = :job_id
+
+-- ---------------------------------------------------------------- job events
+
+-- name: job_events_after
+SELECT * FROM job_events WHERE seq > :after ORDER BY seq LIMIT :limit
+
+-- name: last_job_event
+SELECT MAX(seq) AS seq FROM job_events
+
+-- name: prune_job_events
+DELETE FROM job_events WHERE seq < (SELECT MAX(seq) FROM job_events) - :keep
