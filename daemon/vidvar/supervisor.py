@@ -24,6 +24,7 @@ from vidvar.errors import LostClaim, StoreCorrupt
 from vidvar.events import EventBus
 from vidvar.log import get_logger
 from vidvar.mounts import FolderGuard
+from vidvar.notify import NotifySink
 from vidvar.retention import DiskGate, Retention
 from vidvar.sdnotify import Notifier
 from vidvar.sidetasks import SideTask
@@ -101,6 +102,8 @@ class Supervisor:
         self.bus.subscribe(
             SystemdSink(self.notifier, lambda: store.counts().get("queued", 0), idle)
         )
+        self.notify = NotifySink(lambda: self.config, store)
+        self.bus.subscribe(self.notify)
         self.watchers = (
             WatchService(config, store, self.bus, self.wake, owner=self.worker.id)
             if self.watching
@@ -155,6 +158,7 @@ class Supervisor:
 
     def _recover(self) -> None:
         self.worker.recover()
+        self.store.prune_events()
 
     def _purge(self) -> None:
         self.retention.purge()
@@ -235,6 +239,9 @@ class Supervisor:
     def _shutdown(self) -> None:
         for task in getattr(self, "tasks", []):
             task.stop()
+        notify: NotifySink | None = getattr(self, "notify", None)
+        if notify is not None:
+            notify.stop()
         if getattr(self, "watchers", None) is not None:
             self.watchers.stop()  # type: ignore[union-attr]
         for task in getattr(self, "tasks", []):

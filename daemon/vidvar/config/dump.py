@@ -66,4 +66,8 @@ def config_as_dict(config: Config) -> dict[str, Any]:
         else:
             data[key] = _plain(value)
     data["database"] = redact_url(config.database)
+    for notify in [data.get("notify") or {}, *((w.get("notify") or {}) for w in data["watch"])]:
+        for hook in notify.get("webhooks") or []:
+            if hook.get("secret"):
+                hook["secret"] = "***"
     return data

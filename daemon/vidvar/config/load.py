@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from vidvar.config.notify import read_notify
+from vidvar.config.profiles import read_encoders, read_profiles
 from vidvar.config.reader import Section, read_fields, read_section, resolve_path, type_name
 from vidvar.config.schema import (
     DEFAULT_EXTENSIONS,
@@ -25,16 +27,12 @@ from vidvar.config.schema import (
 )
 from vidvar.config.topology import check_topology
 from vidvar.effects.catalogue import (
-    CATALOGUE,
-    EffectSpec,
     EffectsProfile,
-    default_effects_profile,
 )
 from vidvar.errors import ConfigError
 from vidvar.mounts import is_on_network_fs
 
 EX_CONFIG = 78  # sysexits.h: configuration error
-PROFILE_MIN_DISTANCE = 0.15
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -93,12 +91,12 @@ def parse_config(data: Any, file: Path | str) -> Config:
     base = file.parent
     nested = frozenset(
         {"watches", "extensions", "worker", "logging", "retention", "distinctness"}
-        | {"profiles", "encoders", "database"}
+        | {"profiles", "encoders", "database", "notify"}
     )
     _values, top = read_fields(Config, file, data, "", skip=nested)
     warnings: list[str] = []
-    profiles = _read_profiles(file, top.data.get("profiles"))
-    encoders = _read_encoders(file, top.data.get("encoders"))
+    profiles = read_profiles(file, top.data.get("profiles"))
+    encoders = read_encoders(file, top.data.get("encoders"))
     watches = _read_watches(file, top.data.get("watch"), base, profiles, encoders)
     check_topology(file, watches)
     return Config(
@@ -112,6 +110,7 @@ def parse_config(data: Any, file: Path | str) -> Config:
         distinctness=_read_distinctness(file, top.data.get("distinctness"), warnings),
         profiles=profiles,
         encoders=encoders,
+        notify=read_notify(file, top.data.get("notify"), "notify"),
         warnings=tuple(warnings),
     )
 
@@ -147,96 +146,6 @@ def _read_extensions(file: Path, top: Section) -> tuple[str, ...]:
             f"expected a list of file extensions such as [mp4, mov], found {extensions!r}",
         )
     return tuple(sorted({e.strip(". ").lower() for e in extensions}))
-
-
-def _read_effect(file: Path, name: str, data: Any, path: str) -> EffectSpec:
-    effect = CATALOGUE[name]
-    low, high = effect.default_range
-    if data is True or data is None:
-        data = {}
-    section = Section(
-        file, data, path, {"probability", "range"} if effect.has_range else {"probability"}
-    )
-    probability = effect.profile_probability
-    if section.has("probability"):
-        value = section.data["probability"]
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-            raise section.error("probability", f"expected a number from 0 to 1, found {value!r}")
-        probability = float(value)
-    if section.has("range"):
-        value = section.data["range"]
-        ok = (
-            isinstance(value, list)
-            and len(value) == 2
-            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
-        )
-        if not ok:
-            raise section.error(
-                "range", f"expected a list of two numbers [low, high], found {value!r}"
-            )
-        low, high = float(value[0]), float(value[1])
-        lim_low, lim_high = effect.limits
-        if low > high or low < lim_low or high > lim_high:
-            raise section.error(
-                "range", f"expected low <= high within [{lim_low:g}, {lim_high:g}], found {value!r}"
-            )
-    return EffectSpec(name=name, probability=probability, low=low, high=high)
-
-
-def _read_profiles(file: Path, data: Any) -> dict[str, EffectsProfile]:
-    profiles = {"default": default_effects_profile()}
-    if data is None:
-        return profiles
-    if not isinstance(data, dict):
-        raise ConfigError(
-            file, "profiles", f"expected a mapping of profile names, found {type_name(data)}"
-        )
-    for name, body in data.items():
-        path = f"profiles.{name}"
-        section = Section(file, body, path, {"min_distance", "effects"})
-        effects_data = section.data.get("effects")
-        if not isinstance(effects_data, dict) or not effects_data:
-            raise section.error(
-                "effects",
-                f"expected a mapping of effect names to settings, found {type_name(effects_data)}",
-            )
-        specs = []
-        for effect_name, effect_body in effects_data.items():
-            if effect_name not in CATALOGUE:
-                raise ConfigError(
-                    file,
-                    f"{path}.effects.{effect_name}",
-                    f"unknown effect; expected one of: {', '.join(CATALOGUE)}",
-                )
-            if effect_body is not False:
-                specs.append(
-                    _read_effect(file, effect_name, effect_body, f"{path}.effects.{effect_name}")
-                )
-        distance = section.data.get("min_distance", PROFILE_MIN_DISTANCE)
-        if isinstance(distance, bool) or not isinstance(distance, int | float):
-            raise section.error("min_distance", f"expected a number, found {type_name(distance)}")
-        if not 0 <= distance <= 1:
-            raise section.error(
-                "min_distance", f"expected a number from 0 to 1, found {distance!r}"
-            )
-        profiles[str(name)] = EffectsProfile(str(name), float(distance), tuple(specs))
-    return profiles
-
-
-def _read_encoders(file: Path, data: Any) -> dict[str, EncoderProfile]:
-    encoders = {"default": EncoderProfile(name="default")}
-    if data is None:
-        return encoders
-    if not isinstance(data, dict):
-        raise ConfigError(
-            file, "encoders", f"expected a mapping of encoder names, found {type_name(data)}"
-        )
-    for name, body in data.items():
-        values, _section = read_fields(
-            EncoderProfile, file, body, f"encoders.{name}", skip=frozenset({"name"})
-        )
-        encoders[str(name)] = EncoderProfile(name=str(name), **values)
-    return encoders
 
 
 def _read_watches(
@@ -278,7 +187,10 @@ def read_watch(
     encoders: dict[str, Any],
 ) -> WatchConfig:
     """Validate one hot folder entry."""
-    values, section = read_fields(WatchConfig, file, data, path, base=base)
+    values, section = read_fields(
+        WatchConfig, file, data, path, base=base, skip=frozenset({"notify"})
+    )
+    values["notify"] = read_notify(file, section.data.get("notify"), f"{path}.notify")
     if "inbox" not in values:
         raise section.error("inbox", "missing; expected the folder users drop videos into")
     if "output" not in values:

@@ -66,6 +66,33 @@ class EncoderProfile:
     threads: int = setting(0, minimum=0, maximum=64)
 
 
+NOTIFY_EVENTS = ("finished", "failed", "cancelled")  # finished: the job completed
+WEBHOOK_FORMATS = ("json", "slack", "discord", "teams")
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """An HTTP endpoint told when a job ends: POST of its status document (json) or of a
+    one-line message in a chat tool's incoming-webhook format."""
+
+    url: str = setting("", pattern=r"https?://\S+", hint="an http:// or https:// URL")
+    secret: str | None = setting(None)  # X-Vidvar-Signature: sha256=<HMAC of the body>
+    events: tuple[str, ...] = setting(NOTIFY_EVENTS)
+    format: str = setting("json", choices=WEBHOOK_FORMATS)
+    timeout_seconds: float = setting(10.0, above=0, maximum=300)
+    retries: int = setting(5, minimum=0, maximum=20)  # after the first try, with back-off
+    retry_seconds: float = setting(5.0, above=0, maximum=3600)  # first back-off; doubles
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    """Who is told when a job ends: webhooks and a command (an argument list, no shell)."""
+
+    webhooks: tuple[Webhook, ...] = setting(factory=tuple)
+    on_finish: tuple[str, ...] = setting(factory=tuple)
+    on_finish_timeout: float = setting(300.0, above=0, maximum=86400)
+
+
 @dataclass(frozen=True)
 class WatchConfig:
     """One hot folder and what to do with what lands in it."""
@@ -86,6 +113,7 @@ class WatchConfig:
     archive_dir: Path = setting(Path())  # default: `archive` beside the inbox
     on_failure: str = setting("move", choices=("move", "keep"))
     failed_dir: Path = setting(Path())  # default: `failed` beside the inbox
+    notify: NotifyConfig = setting(factory=NotifyConfig)  # adds to the top level's
 
 
 @dataclass(frozen=True)
@@ -163,6 +191,7 @@ class Config:
         factory=lambda: {"default": default_effects_profile()}
     )
     encoders: Mapping[str, EncoderProfile] = setting(factory=lambda: {"default": EncoderProfile()})
+    notify: NotifyConfig = setting(factory=NotifyConfig)
     path: Path = field(default=Path("vidvar.yaml"), compare=False)  # the file it came from
     warnings: tuple[str, ...] = field(default=(), compare=False)  # deprecated keys and such
 
@@ -176,6 +205,14 @@ class Config:
     def profile(self, name: str) -> EffectsProfile:
         """The effects profile called `name` (the built-in one when it was removed)."""
         return self.profiles.get(name) or default_effects_profile()
+
+    def notify_for(self, watch: str) -> list[NotifyConfig]:
+        """Whom to tell about a job of hot folder `watch`: the top level's, then the hot
+        folder's own (which adds to it)."""
+        try:
+            return [self.notify, self.watch(watch).notify]
+        except KeyError:
+            return [self.notify]
 
     def encoder(self, name: str) -> EncoderProfile:
         """The encoder profile called `name` (the default one when it was removed)."""

@@ -1,0 +1,219 @@
+"""Telling people and tools that a job ended: webhooks and an on_finish command.
+
+A sink: on JobFinished it queues deliveries and returns at once. Deliveries run
+on a small pool of their own; a webhook that fails or times out is retried with
+back-off without holding up the next job or the next delivery. Deliveries queued
+when the daemon stops are dropped (the log says so).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import hmac
+import json
+import os
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from vidvar import __version__
+from vidvar.config import Config
+from vidvar.config.schema import NotifyConfig, Webhook
+from vidvar.events import Event, JobFinished
+from vidvar.jobfolder import JobFolder
+from vidvar.log import get_logger
+from vidvar.status import status_document
+from vidvar.store import JobStore
+
+EVENT_OF_STATE = {"completed": "finished", "failed": "failed", "cancelled": "cancelled"}
+OUTPUT_TAIL_CHARS = 2000
+
+
+def signature(secret: str, body: bytes) -> str:
+    """The X-Vidvar-Signature header: `sha256=` and the hex HMAC-SHA256 of the body."""
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def message(document: dict[str, Any]) -> str:
+    """One line for a chat: what happened to which job."""
+    files = document.get("files") or []
+    name = files[0]["name"] if len(files) == 1 else f"{len(files)} files"
+    outputs = sum(len(f.get("outputs") or []) for f in files)
+    state = document["state"]
+    text = f"vidvar: job {document['job_id']} ({document['watch']}, {name}) {state}"
+    if state == "completed":
+        text += f": {outputs} variation(s)"
+        if document.get("failed_files"):
+            text += f", {document['failed_files']} file(s) failed"
+    elif document.get("error"):
+        text += f": {document['error']}"
+    return text
+
+
+def webhook_body(hook: Webhook, document: dict[str, Any]) -> bytes:
+    """What is POSTed: the status document, or a chat tool's incoming-webhook message."""
+    if hook.format == "json":
+        payload: dict[str, Any] = document
+    elif hook.format == "discord":
+        payload = {"content": message(document)}
+    else:  # slack, and Teams' incoming webhook: {"text": …}
+        payload = {"text": message(document)}
+    return json.dumps(payload, ensure_ascii=False).encode("utf-8")
+
+
+@dataclass(order=True)
+class _Attempt:
+    due: float
+    seq: int
+    hook: Webhook = field(compare=False)
+    body: bytes = field(compare=False)
+    event: str = field(compare=False)
+    job_id: str = field(compare=False)
+    tries: int = field(compare=False, default=0)
+
+
+class NotifySink:
+    """Delivers webhooks and runs on_finish commands when jobs end."""
+
+    def __init__(self, config: Callable[[], Config], store: JobStore, workers: int = 4) -> None:
+        self.config = config
+        self.store = store
+        self.log = get_logger(component="notify")
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify")
+        self._pending: list[_Attempt] = []
+        self._cond = threading.Condition()
+        self._seq = 0
+        self._stopped = False
+        self._thread = threading.Thread(target=self._schedule, name="notify", daemon=True)
+        self._thread.start()
+
+    def handle(self, event: Event) -> None:
+        if not isinstance(event, JobFinished):
+            return
+        configs = self.config().notify_for(event.watch)
+        if not any(c.webhooks or c.on_finish for c in configs):
+            return
+        job = self.store.get_job(event.job_id)
+        if job is None:
+            return
+        document = status_document(job, self.store.files(job.id))
+        kind = EVENT_OF_STATE.get(event.state, event.state)
+        for notify in configs:
+            for hook in notify.webhooks:
+                if kind in hook.events:
+                    self._queue(hook, webhook_body(hook, document), kind, job.id)
+            if notify.on_finish:
+                self._pool.submit(self._run_command, notify, job.id, event.state, job.job_dir)
+
+    # -- webhooks --------------------------------------------------------------------
+
+    def _queue(self, hook: Webhook, body: bytes, kind: str, job_id: str) -> None:
+        with self._cond:
+            self._seq += 1
+            heapq.heappush(
+                self._pending, _Attempt(time.monotonic(), self._seq, hook, body, kind, job_id)
+            )
+            self._cond.notify()
+
+    def _schedule(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stopped and (
+                    not self._pending or self._pending[0].due > time.monotonic()
+                ):
+                    wait = self._pending[0].due - time.monotonic() if self._pending else None
+                    self._cond.wait(wait)
+                if self._stopped:
+                    return
+                attempt = heapq.heappop(self._pending)
+            self._pool.submit(self._post, attempt)
+
+    def _post(self, attempt: _Attempt) -> None:
+        hook = attempt.hook
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": f"vidvar/{__version__}",
+            "X-Vidvar-Event": attempt.event,
+        }
+        if hook.secret:
+            headers["X-Vidvar-Signature"] = signature(hook.secret, attempt.body)
+        request = urllib.request.Request(
+            hook.url, data=attempt.body, headers=headers, method="POST"
+        )
+        log = self.log.bind(job_id=attempt.job_id, url=_safe_url(hook.url), event=attempt.event)
+        try:
+            with urllib.request.urlopen(request, timeout=hook.timeout_seconds) as answer:
+                log.info("webhook delivered", status=answer.status, tries=attempt.tries + 1)
+                return
+        except urllib.error.HTTPError as exc:
+            problem = f"HTTP {exc.code}"
+        except (urllib.error.URLError, OSError) as exc:
+            problem = str(getattr(exc, "reason", exc))
+        if attempt.tries >= hook.retries:
+            log.warning("webhook gave up", error=problem, tries=attempt.tries + 1)
+            return
+        delay = hook.retry_seconds * 2**attempt.tries
+        log.warning("webhook failed; retrying", error=problem, retry_in=round(delay, 1))
+        attempt.tries += 1
+        attempt.due = time.monotonic() + delay
+        with self._cond:
+            heapq.heappush(self._pending, attempt)
+            self._cond.notify()
+
+    # -- on_finish ---------------------------------------------------------------------
+
+    def _run_command(self, notify: NotifyConfig, job_id: str, state: str, job_dir: str) -> None:
+        folder = JobFolder(job_dir)
+        env = {
+            **os.environ,
+            "VIDVAR_JOB_ID": job_id,
+            "VIDVAR_JOB_STATE": state,
+            "VIDVAR_JOB_DIR": str(folder.path),
+            "VIDVAR_STATUS_FILE": str(folder.status_path),
+        }
+        log = self.log.bind(job_id=job_id, command=notify.on_finish[0])
+        try:
+            done = subprocess.run(
+                list(notify.on_finish),
+                env=env,
+                cwd=folder.path if folder.path.is_dir() else None,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=notify.on_finish_timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            log.warning("on_finish took too long and was stopped", seconds=notify.on_finish_timeout)
+            return
+        except OSError as exc:
+            log.warning("on_finish could not run", error=str(exc))
+            return
+        output = (done.stdout + done.stderr).decode("utf-8", "replace")[-OUTPUT_TAIL_CHARS:]
+        level = log.info if done.returncode == 0 else log.warning
+        level("on_finish ran", exit_status=done.returncode, output=output.strip() or None)
+
+    def stop(self) -> None:
+        """Stop delivering; what is still queued is dropped."""
+        with self._cond:
+            self._stopped = True
+            dropped = len(self._pending)
+            self._cond.notify()
+        if dropped:
+            self.log.warning("stopping with webhooks undelivered", count=dropped)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _safe_url(url: str) -> str:
+    """A URL for the log without credentials or query (Slack's tokens live in the path,
+    so only scheme and host are shown)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}{':' + str(parts.port) if parts.port else ''}/…"
