@@ -67,9 +67,10 @@ shift || true
 case "$cmd" in
     run)
         need_python; need_ffmpeg; need_venv ""
-        mkdir -p var/inbox var/output var/archive var/failed var/state
+        # var/vidvar.yaml: the documented example, its folders in var/ (kept once written).
+        "$VENV/bin/vidvar" init var --share var >/dev/null
         say "drop videos into $ROOT/var/inbox; results land in $ROOT/var/output (Ctrl-C stops)"
-        exec "$VENV/bin/vidvar" run -c config/vidvar.yaml "$@"
+        exec "$VENV/bin/vidvar" run -c var/vidvar.yaml "$@"
         ;;
     test)
         need_python; need_ffmpeg; need_postgres; need_systemd_tools; need_venv "[test]"
@@ -85,8 +86,8 @@ case "$cmd" in
         ;;
     sample)
         need_python; need_ffmpeg; need_venv ""
-        mkdir -p var/inbox var/output var/archive var/failed var/state
-        exec "$VENV/bin/vidvar" enqueue -c config/vidvar.yaml --sample
+        "$VENV/bin/vidvar" init var --share var >/dev/null
+        exec "$VENV/bin/vidvar" enqueue -c var/vidvar.yaml --sample
         ;;
     bench)
         need_python; need_ffmpeg; need_venv "[test]"

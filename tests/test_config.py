@@ -148,10 +148,10 @@ def test_example_config_is_valid(tmp_path: Path) -> None:
     text = (REPO / "config" / "vidvar.yaml").read_text()
     target = tmp_path / "config"
     target.mkdir()
-    (tmp_path / "var" / "inbox").mkdir(parents=True)
+    (target / "share" / "inbox").mkdir(parents=True)
     (target / "vidvar.yaml").write_text(text)
     config = load_config(target / "vidvar.yaml")
-    assert config.watches[0].inbox == tmp_path / "var" / "inbox"
+    assert config.watches[0].inbox == target / "share" / "inbox"
     assert {"default", "subtle"} <= set(config.profiles)
     assert config.encoders["adplatform"].max_bitrate == "2500k"
 

@@ -164,7 +164,11 @@ def test_a_file_that_kills_the_worker_fails_after_max_attempts(
     tmp_path: Path,
 ) -> None:
     killer = tmp_path / "ffmpeg-that-kills"
-    killer.write_text("#!/bin/sh\nkill -9 $PPID\nsleep 5\n")
+    # A real ffmpeg for the start-up check; for an encode it kills the daemon.
+    killer.write_text(
+        '#!/bin/sh\ncase "$*" in *-version*|*-filters*|*-encoders*) exec ffmpeg "$@";; esac\n'
+        "kill -9 $PPID\nsleep 5\n"
+    )
     killer.chmod(0o755)
     clips.make(workspace.inbox / "poison.mp4")
     env = {"VIDVAR_FFMPEG": str(killer)}

@@ -39,6 +39,14 @@ class ConfigError(VidvarError):
         super().__init__(where + problem)
 
 
+class ToolMissing(ConfigError):
+    """ffmpeg or ffprobe is missing or lacks what vidvar uses (exit 78, like a config error)."""
+
+    def __init__(self, tool: str, problem: str) -> None:
+        VidvarError.__init__(self, f"{tool}: {problem}")
+        self.file, self.key, self.problem = tool, "", problem
+
+
 class FileProblem(VidvarError):
     """The source file cannot be made into variations; it fails with a note."""
 

@@ -1,8 +1,14 @@
-"""structlog set-up: a console renderer on a TTY, JSON lines otherwise (journald, files)."""
+"""structlog set-up: a console renderer on a terminal, JSON lines otherwise.
+
+Under journald (stderr is the stream $JOURNAL_STREAM names) every line starts
+with its syslog priority, `<3>` for errors, `<4>` warnings, `<6>` info, `<7>`
+debug, so `journalctl -p warning` shows what matters. NO_COLOR turns colours off.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any
 
@@ -14,16 +20,43 @@ _LEVELS = {
     "warning": logging.WARNING,
     "error": logging.ERROR,
 }
+_PRIORITIES = {"debug": 7, "info": 6, "warning": 4, "error": 3, "exception": 3, "critical": 2}
+
+
+def under_journald(stream: Any = None) -> bool:
+    """True when `stream` (stderr) is connected to journald ($JOURNAL_STREAM)."""
+    stream = stream or sys.stderr
+    expected = os.environ.get("JOURNAL_STREAM", "")
+    try:
+        st = os.fstat(stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        return False
+    return expected == f"{st.st_dev}:{st.st_ino}"
+
+
+class _Priority:
+    """Wraps the renderer: `<N>` + the rendered line, N the level's syslog priority."""
+
+    def __init__(self, renderer: Any) -> None:
+        self.renderer = renderer
+
+    def __call__(self, logger: Any, method: str, event: dict[str, Any]) -> str:
+        level = str(event.get("level", method))
+        return f"<{_PRIORITIES.get(level, 6)}>{self.renderer(logger, method, event)}"
 
 
 def setup_logging(level: str = "info", fmt: str = "auto") -> None:
     """Configure structlog for the process; `fmt` is auto, json or console."""
-    use_console = fmt == "console" or (fmt == "auto" and sys.stderr.isatty())
+    tty = sys.stderr.isatty()
+    use_console = fmt == "console" or (fmt == "auto" and tty)
+    colors = tty and not os.environ.get("NO_COLOR")
     renderer: Any = (
-        structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        structlog.dev.ConsoleRenderer(colors=colors)
         if use_console
         else structlog.processors.JSONRenderer()
     )
+    if under_journald():
+        renderer = _Priority(renderer)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -44,6 +44,11 @@ class Notifier:
         """Recovery ran and the watchers are up."""
         self.send("READY=1", *([f"STATUS={status}"] if status else []))
 
+    def reloading(self) -> None:
+        """A reload began (systemd shows `reloading` until the next READY=1)."""
+        usec = int(time.clock_gettime(time.CLOCK_MONOTONIC) * 1e6)
+        self.send("RELOADING=1", f"MONOTONIC_USEC={usec}")
+
     def status(self, text: str) -> None:
         """A one-line status for `systemctl status`."""
         self.send(f"STATUS={text}")

@@ -22,6 +22,7 @@ from typing import Any
 from vidvar.config import Config, ConfigError, load_config, redact_url
 from vidvar.errors import LostClaim, StoreCorrupt
 from vidvar.events import EventBus
+from vidvar.ffmpeg.tools import check_tools
 from vidvar.log import get_logger
 from vidvar.mounts import FolderGuard
 from vidvar.notify import NotifySink
@@ -120,6 +121,11 @@ class Supervisor:
                 SideTask("retention", lambda: self.config.retention.check_interval, self._purge)
             )
 
+    def _idle(self) -> str:
+        if not self.watching:
+            return "worker"
+        return f"watching {', '.join(w.name for w in self.config.watches)}"
+
     def health(self) -> dict[str, Any]:
         """What `vidvar status` and `vidvar health` read about this process."""
         info: dict[str, Any] = {
@@ -168,6 +174,8 @@ class Supervisor:
     def run(self) -> int:
         """Until SIGTERM/SIGINT; 0 after a clean stop, 1 when something fatal happened."""
         self._install_signals()
+        tools = check_tools()  # a missing ffmpeg is a config-class error: never "ready"
+        self.log.info("ffmpeg", version=tools.ffmpeg_version)
         store = open_store(self.config.database)
         try:
             self._build(store)
@@ -185,7 +193,7 @@ class Supervisor:
                 task.start()
             watches = [w.name for w in self.config.watches] if self.watchers else None
             self.log.info("ready", watches=watches, database=redact_url(self.config.database))
-            self.notifier.ready(f"watching {', '.join(watches)}" if watches else "worker")
+            self.notifier.ready(self._idle())
             code = self._loop()
         finally:
             self._shutdown()
@@ -208,7 +216,9 @@ class Supervisor:
                 return 1
             if self._reload:
                 self._reload = False
-                self.reload()
+                self.notifier.reloading()
+                done = self.reload()
+                self.notifier.ready(self._idle() if done else "reload rejected; see the journal")
             if self._healthy():
                 self.notifier.watchdog()
 

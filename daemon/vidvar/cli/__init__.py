@@ -1,221 +1,301 @@
-"""The `vidvar` command line: parsing and subcommands, no business logic."""
+"""The `vidvar` command line: parsing and subcommands, presentation only.
+
+Global options (-c/--config, --log-level, --json) work before or after the
+subcommand. Errors go to stderr (as JSON with --json); a closed pipe ends
+quietly; bare `vidvar` prints help.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
 
-import yaml
-
 from vidvar import __version__
-from vidvar.config import (
-    EX_CONFIG,
-    Config,
-    ConfigError,
-    config_as_dict,
-    find_config_path,
-    load_config,
-)
-from vidvar.log import setup_logging
+from vidvar.cli.common import fail, load
+from vidvar.errors import ConfigError, VidvarError
+
+EX_USAGE = 2
+EX_CONFIG = 78
 
 EPILOG = """\
-config file: -c/--config, else $VIDVAR_CONFIG, else /etc/vidvar/vidvar.yaml, else
-./config/vidvar.yaml. Exit codes: 0 ok, 1 failure, 2 usage, 78 configuration error.
+The config file is -c/--config, else $VIDVAR_CONFIG, else
+~/.config/vidvar/vidvar.yaml (not for root), else /etc/vidvar/vidvar.yaml.
+Exit codes: 0 ok, 1 failure, 2 usage, 78 configuration error.
 """
 
 
-def _config(args: argparse.Namespace) -> Config:
-    config = load_config(find_config_path(args.config))
-    setup_logging(args.log_level or config.logging.level, config.logging.format)
-    for warning in config.warnings:
-        print(f"vidvar: warning: {warning}", file=sys.stderr)
-    return config
-
-
-def cmd_check_config(args: argparse.Namespace) -> int:
-    """Validate and print the resolved config."""
-    config = _config(args)
-    sys.stdout.write(yaml.safe_dump(config_as_dict(config), sort_keys=False, allow_unicode=True))
-    return 0
-
-
 def cmd_run(args: argparse.Namespace) -> int:
-    """The daemon: watchers and one worker."""
     from vidvar.supervisor import Supervisor
 
-    return Supervisor(_config(args), watch=True).run()
+    return Supervisor(load(args), watch=True).run()
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    """A worker only."""
     from vidvar.supervisor import Supervisor
 
-    return Supervisor(_config(args), watch=False).run()
+    return Supervisor(load(args), watch=False).run()
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    """Jobs with state and progress."""
+    config = load(args, require_folders=False)
     if args.follow:
         from vidvar.cli import follow
 
-        return follow.follow(_config(args), as_json=args.json, limit=args.limit)
-    from vidvar.cli import status as cli_status
+        return follow.follow(config, as_json=args.json, limit=args.limit)
+    from vidvar.cli import status
 
-    return cli_status.show(_config(args), args.job, as_json=args.json, limit=args.limit)
+    return status.show(config, args.job, as_json=args.json, limit=args.limit)
 
 
 def cmd_enqueue(args: argparse.Namespace) -> int:
-    """Queue files or folders by hand."""
-    from vidvar.cli import actions as cli_actions
+    from vidvar.cli import actions
 
-    return cli_actions.enqueue(
-        _config(args),
+    return actions.enqueue(
+        load(args),
         args.paths,
         variations=args.variations,
         watch_name=args.watch,
         sample=args.sample,
+        force=args.force,
+        as_json=args.json,
     )
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
-    """Re-queue the failed files of a job."""
-    from vidvar.cli import actions as cli_actions
+    from vidvar.cli import actions
 
-    return cli_actions.retry(_config(args), args.job)
+    return actions.retry(load(args), args.job, as_json=args.json)
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
-    """Stop a job."""
-    from vidvar.cli import actions as cli_actions
+    from vidvar.cli import actions
 
-    return cli_actions.cancel(_config(args), args.job)
+    return actions.cancel(load(args), args.job, as_json=args.json)
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    from vidvar.cli import admin
+
+    return admin.check_config(load(args), quiet=args.quiet, as_json=args.json)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from vidvar.cli import admin
+
+    return admin.init(args.dir, config=args.config, share=args.share, force=args.force)
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    from vidvar.cli import admin
+
+    return admin.health(load(args, require_folders=False), as_json=args.json)
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    from vidvar.cli import admin
+
+    return admin.completion(build_parser(), args.shell)
+
+
+COMMANDS: list[tuple[str, Any, str, str, str]] = [
+    (
+        "run",
+        cmd_run,
+        "the daemon: watchers + one worker, until SIGTERM/SIGINT",
+        "Watch every hot folder and process jobs, in the foreground, until SIGTERM or\n"
+        "SIGINT (Ctrl-C). The running encode is stopped and its file re-queued; a\n"
+        "second signal stops at once. Exit 0 after a clean stop.",
+        "  vidvar run -c /etc/vidvar/vidvar.yaml",
+    ),
+    (
+        "worker",
+        cmd_worker,
+        "a worker only (more processes or machines)",
+        "Process queued jobs without watching folders: one per extra process, or\n"
+        "per machine sharing a PostgreSQL database and the same share paths.",
+        "  vidvar worker -c /etc/vidvar/vidvar.yaml",
+    ),
+    (
+        "status",
+        cmd_status,
+        "jobs with state and progress; --follow for a live view",
+        "Workers' health, files settling in the inboxes, and recent jobs (state,\n"
+        "phase, progress, name, age); with JOB (an id or a unique prefix) that job's\n"
+        "files, speed, time left and outputs. Never creates the database.",
+        "  vidvar status\n  vidvar status 3f9a --json\n  vidvar status --follow --json | jq .",
+    ),
+    (
+        "enqueue",
+        cmd_enqueue,
+        "queue files or folders by hand",
+        "Queue videos without dropping them into an inbox: a file is a job of one\n"
+        "file, a folder one batch job of every video under it. Sources queued by\n"
+        "hand stay where they are, never moved or deleted.",
+        "  vidvar enqueue ~/clips/ad.mp4 --variations 10\n"
+        "  vidvar enqueue ~/clips/campaign/ --watch social\n"
+        "  vidvar enqueue --sample          # a generated test clip into the inbox",
+    ),
+    (
+        "retry",
+        cmd_retry,
+        "re-queue the failed files of a job, or wake a waiting one",
+        "Put the failed (and cancelled) files of a finished job back in the queue,\n"
+        "reading sources moved to failed_dir from there; a job waiting on an\n"
+        "environmental cause (a folder not writable, a full disk) is tried at once.",
+        "  vidvar retry 3f9a",
+    ),
+    (
+        "cancel",
+        cmd_cancel,
+        "stop a job",
+        "Cancel a queued job, or stop a running one: its ffmpeg is killed and\n"
+        "partial outputs removed. Sources stay where they are.",
+        "  vidvar cancel 3f9a",
+    ),
+    (
+        "check-config",
+        cmd_check_config,
+        "validate and print the resolved config",
+        "Validate the config and ffmpeg, and print the config with defaults filled\n"
+        "in and paths resolved (passwords as ***); exit 0, or 78 with the file, the\n"
+        "key path and the problem. The output loads as a config.",
+        "  vidvar check-config -c /etc/vidvar/vidvar.yaml\n"
+        "  vidvar check-config --quiet && systemctl reload vidvar",
+    ),
+    (
+        "init",
+        cmd_init,
+        "write the example config and create its folders",
+        "Write the documented example config (DIR/vidvar.yaml, or -c FILE) unless\n"
+        "one is there already, then create every folder it names: inbox, output,\n"
+        "archive, failed and the database's. Says which it could not create.",
+        "  vidvar init ~/vidvar                       # ~/vidvar/vidvar.yaml, ~/vidvar/share/...\n"
+        "  vidvar init /config --share /data         # the folders on another disk\n"
+        "  sudo vidvar -c /etc/vidvar/vidvar.yaml init  # folders of an existing config",
+    ),
+    (
+        "health",
+        cmd_health,
+        "exit 0 when the daemon is alive, else 1 (for monitors)",
+        "Exit 0 when a daemon on this machine has a fresh heartbeat and its worker\n"
+        "and watchers are alive, else 1 with the reason. For monitoring and\n"
+        "container health checks; never creates the database.",
+        "  vidvar health && echo ok",
+    ),
+    (
+        "completion",
+        cmd_completion,
+        "print a shell completion script",
+        "Print the completion script for bash, zsh or tcsh.",
+        "  vidvar completion bash | sudo tee /etc/bash_completion.d/vidvar\n"
+        "  vidvar completion zsh > ~/.zfunc/_vidvar",
+    ),
+]
+
+
+def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    # On subcommands the defaults are SUPPRESS, so that an option given before the
+    # subcommand is not overwritten by the subcommand's default.
+    default: Any = None if top else argparse.SUPPRESS
+    parser.add_argument(
+        "-c", "--config", metavar="FILE", default=default, help="the config file (see below)"
+    )
+    parser.add_argument(
+        "--log-level",
+        choices=("debug", "info", "warning", "error"),
+        default=default,
+        help="override logging.level of the config",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="machine-readable output (and errors) for scripts",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-c", "--config", metavar="FILE", help="config file (see below)")
-    common.add_argument(
-        "--log-level",
-        choices=("debug", "info", "warning", "error"),
-        help="override logging.level of the config",
-    )
     parser = argparse.ArgumentParser(
         prog="vidvar",
         description="Turn videos dropped into hot folders into unique variations.",
-        epilog=EPILOG,
+        epilog=EPILOG
+        + "\nStart with: vidvar init, then vidvar run. `vidvar COMMAND --help` says more.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"vidvar {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def add(name: str, func: Any, help_text: str, description: str) -> argparse.ArgumentParser:
+    _common(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = {}
+    for name, func, help_text, description, examples in COMMANDS:
         p = sub.add_parser(
             name,
-            parents=[common],
             help=help_text,
             description=description,
-            epilog=EPILOG,
+            epilog=f"examples:\n{examples}\n\n{EPILOG}",
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
+        _common(p, top=False)
         p.set_defaults(func=func)
-        return p
-
-    add(
-        "run",
-        cmd_run,
-        "the daemon: watchers + one worker, until SIGTERM/SIGINT",
-        "Watch every hot folder and process jobs, in the foreground, until SIGTERM or "
-        "SIGINT (Ctrl-C). The running encode is stopped and its file re-queued; a second "
-        "signal stops at once. Exit 0 after a clean stop.",
-    )
-    add(
-        "worker",
-        cmd_worker,
-        "a worker only (more processes or machines)",
-        "Process queued jobs without watching folders: add one per extra process, or per "
-        "machine sharing a PostgreSQL database and the same share paths.",
-    )
-    p = add(
-        "status",
-        cmd_status,
-        "jobs with state and progress",
-        "Show recent jobs (state, progress, files, name, age) and the workers' health; "
-        "with JOB (an id or a unique prefix), that job's files and outputs.",
-    )
+        subparsers[name] = p
+    p = subparsers["status"]
     p.add_argument("job", nargs="?", metavar="JOB", help="job id or unique prefix")
-    p.add_argument("--json", action="store_true", help="machine-readable output for scripts")
     p.add_argument("--limit", type=int, default=20, help="how many recent jobs (default 20)")
     p.add_argument(
-        "--follow",
-        "-f",
-        action="store_true",
-        help="live view until Ctrl-C; with --json one object per change, one per line",
+        "-f", "--follow", action="store_true", help="live view until Ctrl-C (--json: changes)"
     )
-    p = add(
-        "enqueue",
-        cmd_enqueue,
-        "queue files or folders by hand",
-        "Queue videos without dropping them into an inbox. A file is a job of one file, "
-        "a folder one batch job of every video under it. Sources queued by hand stay "
-        "where they are: never moved or deleted.",
-    )
+    p = subparsers["enqueue"]
     p.add_argument("paths", nargs="*", metavar="PATH", help="video files or folders")
     p.add_argument(
         "--variations", type=int, metavar="N", help="outputs per video (default: the hot folder's)"
     )
     p.add_argument(
-        "--watch",
-        metavar="NAME",
-        help="hot folder whose output and settings to use (default: the first)",
+        "--watch", metavar="NAME", help="hot folder whose settings to use (default: the first)"
     )
     p.add_argument(
-        "--sample",
+        "--sample", action="store_true", help="generate a short test clip into the inbox"
+    )
+    p.add_argument(
+        "--force",
         action="store_true",
-        help="generate a short test clip into the hot folder's inbox, to see it work",
+        help="queue again even what was done before (new variations)",
     )
-    p = add(
-        "retry",
-        cmd_retry,
-        "re-queue the failed files of a job",
-        "Put the failed (and cancelled) files of a finished job back in the queue; "
-        "sources moved to failed_dir are read from there.",
+    for name in ("retry", "cancel"):
+        subparsers[name].add_argument("job", metavar="JOB", help="job id or unique prefix")
+    subparsers["check-config"].add_argument(
+        "-q", "--quiet", action="store_true", help="print nothing when the config is valid"
     )
-    p.add_argument("job", metavar="JOB", help="job id or unique prefix")
-    p = add(
-        "cancel",
-        cmd_cancel,
-        "stop a job",
-        "Cancel a queued job, or stop a running one: its ffmpeg is killed and partial "
-        "outputs removed. Sources stay where they are.",
+    p = subparsers["init"]
+    p.add_argument("dir", nargs="?", metavar="DIR", help="where vidvar.yaml goes (default: .)")
+    p.add_argument(
+        "--share", metavar="PATH", help="where inbox/output/archive/failed go (default: DIR/share)"
     )
-    p.add_argument("job", metavar="JOB", help="job id or unique prefix")
-    add(
-        "check-config",
-        cmd_check_config,
-        "validate and print the resolved config",
-        "Validate the config and print it with defaults filled in and paths resolved; "
-        "exit 0, or 78 with the file, the key path and the problem.",
-    )
+    p.add_argument("--force", action="store_true", help="overwrite an existing config")
+    subparsers["completion"].add_argument("shell", choices=("bash", "zsh", "tcsh"))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `vidvar` console script."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help()
+        return 0
+    as_json = bool(getattr(args, "json", False))
     try:
         return int(args.func(args))
     except ConfigError as exc:
-        print(f"vidvar: configuration error: {exc}", file=sys.stderr)
-        return EX_CONFIG
+        return fail(f"configuration error: {exc}", as_json=as_json, code=EX_CONFIG)
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:
-        from vidvar.errors import VidvarError
-
-        if isinstance(exc, VidvarError | OSError):
-            print(f"vidvar: {exc}", file=sys.stderr)
-            return 1
-        raise
+    except BrokenPipeError:
+        # The reader went away (`vidvar status | head`): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except (VidvarError, OSError) as exc:
+        return fail(getattr(exc, "message", None) or str(exc), as_json=as_json)

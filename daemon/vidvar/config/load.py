@@ -79,13 +79,17 @@ def read_yaml(file: Path) -> Any:
         raise ConfigError(file, "", f"YAML syntax error: {problem}") from None
 
 
-def load_config(path: Path | str) -> Config:
-    """Read, parse and validate the config file at `path`; raise ConfigError when it is wrong."""
+def load_config(path: Path | str, *, require_folders: bool = True) -> Config:
+    """Read, parse and validate the config file at `path`; raise ConfigError when it is wrong.
+
+    `require_folders=False` (read-only commands) turns a missing inbox into a
+    warning: `vidvar status` must answer when a share is unmounted.
+    """
     file = Path(path)
-    return parse_config(read_yaml(file), file)
+    return parse_config(read_yaml(file), file, require_folders=require_folders)
 
 
-def parse_config(data: Any, file: Path | str) -> Config:
+def parse_config(data: Any, file: Path | str, *, require_folders: bool = True) -> Config:
     """Validate an already-loaded YAML document; relative paths resolve against `file`'s folder."""
     file = Path(os.path.abspath(file))
     base = file.parent
@@ -97,7 +101,14 @@ def parse_config(data: Any, file: Path | str) -> Config:
     warnings: list[str] = []
     profiles = read_profiles(file, top.data.get("profiles"))
     encoders = read_encoders(file, top.data.get("encoders"))
-    watches = _read_watches(file, top.data.get("watch"), base, profiles, encoders)
+    watches = _read_watches(
+        file,
+        top.data.get("watch"),
+        base,
+        profiles,
+        encoders,
+        warnings if not require_folders else None,
+    )
     check_topology(file, watches)
     return Config(
         path=file,
@@ -154,6 +165,7 @@ def _read_watches(
     base: Path,
     profiles: dict[str, EffectsProfile],
     encoders: dict[str, EncoderProfile],
+    lenient: list[str] | None = None,
 ) -> tuple[WatchConfig, ...]:
     if isinstance(data, dict):
         data = [data]
@@ -162,7 +174,9 @@ def _read_watches(
             file, "watch", f"expected a list of one or more hot folders, found {type_name(data)}"
         )
     watches = tuple(
-        read_watch(file, item, f"watch[{i}]", base, profiles=profiles, encoders=encoders)
+        read_watch(
+            file, item, f"watch[{i}]", base, profiles=profiles, encoders=encoders, lenient=lenient
+        )
         for i, item in enumerate(data)
     )
     seen: dict[str, int] = {}
@@ -185,8 +199,9 @@ def read_watch(
     *,
     profiles: dict[str, Any],
     encoders: dict[str, Any],
+    lenient: list[str] | None = None,
 ) -> WatchConfig:
-    """Validate one hot folder entry."""
+    """Validate one hot folder entry (a missing inbox is noted in `lenient` if given)."""
     values, section = read_fields(
         WatchConfig, file, data, path, base=base, skip=frozenset({"notify"})
     )
@@ -196,7 +211,9 @@ def read_watch(
     if "output" not in values:
         raise section.error("output", "missing; expected the folder where job folders are written")
     inbox: Path = values["inbox"]
-    if not inbox.is_dir():
+    if not inbox.is_dir() and lenient is not None and not inbox.exists():
+        lenient.append(f"{section.key('inbox')}: the inbox {inbox} is missing (share unmounted?)")
+    elif not inbox.is_dir():
         found = "a file" if inbox.exists() else "nothing there"
         raise section.error(
             "inbox",

@@ -1,0 +1,143 @@
+"""`vidvar check-config`, `init`, `health` and `completion`: the admin's commands."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import errno
+import re
+import sys
+import time
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from vidvar.cli.common import fail, print_json
+from vidvar.config import Config, config_as_dict, load_config
+from vidvar.config.topology import folders_in_use
+from vidvar.errors import ConfigError, StoreUnavailable
+from vidvar.ffmpeg.tools import check_tools
+from vidvar.store import open_store
+
+EXAMPLE = "vidvar.yaml"
+_SHARE_PATHS = re.compile(r"(?m)^(\s*(?:inbox|output|archive_dir|failed_dir):\s*)share/")
+
+
+def check_config(config: Config, *, quiet: bool, as_json: bool) -> int:
+    """Validate the config and ffmpeg; print the config in force (loadable as a config)."""
+    tools = check_tools()
+    if quiet:
+        return 0
+    data = config_as_dict(config)
+    if as_json:
+        print_json({"config": str(config.path), "ffmpeg": tools.ffmpeg_version, **data})
+        return 0
+    sys.stdout.write(f"# {config.path}\n# {tools.ffmpeg_version}\n# {tools.ffprobe_version}\n")
+    sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    return 0
+
+
+def example_config() -> str:
+    """The documented example config shipped with vidvar."""
+    return resources.files("vidvar").joinpath("data", EXAMPLE).read_text(encoding="utf-8")
+
+
+def init(dir_: str | None, *, config: str | None, share: str | None, force: bool) -> int:
+    """Write the example config (unless one is there) and create every folder it names."""
+    target = Path(dir_) / EXAMPLE if dir_ else Path(config) if config else Path(EXAMPLE)
+    target = target.absolute()
+    if target.exists() and not force:
+        print(f"kept the existing {target} (--force writes the example over it)")
+    else:
+        text = example_config()
+        if share:
+            where = Path(share).absolute()
+            with contextlib.suppress(ValueError):  # outside the config's folder: absolute
+                where = where.relative_to(target.parent)
+            text = _SHARE_PATHS.sub(lambda m: f"{m.group(1)}{where.as_posix()}/", text)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target}")
+    try:
+        loaded = load_config(target, require_folders=False)
+    except ConfigError as exc:
+        return fail(f"configuration error: {exc}", code=78)
+    missing = 0
+    for label, folder in _folders(loaded):
+        missing += not _create(label, folder)
+    if missing:
+        print(f"{missing} folder(s) could not be created: create them, then `vidvar run`")
+        return 1
+    print(f"ready: vidvar run -c {target}")
+    return 0
+
+
+def _folders(config: Config) -> list[tuple[str, Path]]:
+    folders = [
+        (f"{key.replace('_dir', '')} of {w.name}", folder)
+        for w in config.watches
+        for key, folder in folders_in_use(w)
+    ]
+    if "://" not in config.database:
+        folders.append(("database folder", Path(config.database).parent))
+    return folders
+
+
+def _create(label: str, folder: Path) -> bool:
+    if folder.is_dir():
+        print(f"  exists   {folder}  ({label})")
+        return True
+    try:
+        folder.mkdir(parents=True)
+    except OSError as exc:
+        reason = "permission denied" if exc.errno in (errno.EACCES, errno.EPERM) else exc.strerror
+        print(f"  MISSING  {folder}  ({label}): cannot create it: {reason}")
+        return False
+    print(f"  created  {folder}  ({label})")
+    return True
+
+
+def health(config: Config, *, as_json: bool) -> int:
+    """0 when a daemon on this machine beats and its worker and watchers live, else 1."""
+    from vidvar.ffmpeg.processes import hostname
+
+    try:
+        store = open_store(config.database, readonly=True)
+    except StoreUnavailable as exc:
+        return _health(False, f"no daemon: {exc.message}", as_json)
+    try:
+        workers = [w for w in store.workers() if w.host == hostname()]
+    finally:
+        store.close()
+    if not workers:
+        return _health(False, "no daemon on this machine has registered", as_json)
+    fresh = 3 * config.worker.heartbeat_seconds
+    problems = []
+    for w in workers:
+        beat = time.time() - w.heartbeat_at
+        if beat > fresh:
+            problems.append(f"worker {w.id}: last heartbeat {beat:.0f} s ago")
+        elif w.info.get("worker_alive") is False:
+            problems.append(f"worker {w.id}: its worker thread ended")
+        elif w.info.get("role") == "run" and w.info.get("watchers_alive") is False:
+            problems.append(f"worker {w.id}: its watchers stopped")
+        else:
+            return _health(True, f"worker {w.id} is alive (heartbeat {beat:.0f} s ago)", as_json)
+    return _health(False, "; ".join(problems), as_json)
+
+
+def _health(ok: bool, reason: str, as_json: bool) -> int:
+    if as_json:
+        print_json({"healthy": ok, "reason": reason})
+    else:
+        print(("healthy: " if ok else "unhealthy: ") + reason)
+    return 0 if ok else 1
+
+
+def completion(parser: argparse.ArgumentParser, shell: str) -> int:
+    """Print a completion script (generated by shtab from the parser itself)."""
+    import shtab
+
+    sys.stdout.write(shtab.complete(parser, shell=shell))
+    return 0
