@@ -48,6 +48,14 @@ need_systemd_tools() {
     command -v systemd-analyze >/dev/null || apt_install systemd
 }
 
+need_container_tools() {
+    # podman (with runc) builds and runs the image in tests/test_container.py; debootstrap
+    # makes its base image locally. Only as root: elsewhere that test says why it skips.
+    if is_root && ! command -v podman >/dev/null; then
+        apt_install podman runc fuse-overlayfs slirp4netns uidmap debootstrap catatonit
+    fi
+}
+
 need_venv() {
     local extras=$1 stamp="$VENV/.installed-$1"
     if [ ! -x "$VENV/bin/python" ]; then
@@ -73,7 +81,8 @@ case "$cmd" in
         exec "$VENV/bin/vidvar" run -c var/vidvar.yaml "$@"
         ;;
     test)
-        need_python; need_ffmpeg; need_postgres; need_systemd_tools; need_venv "[test]"
+        need_python; need_ffmpeg; need_postgres; need_systemd_tools; need_container_tools
+        need_venv "[test]"
         say "ruff"
         "$VENV/bin/ruff" check daemon tests bench
         "$VENV/bin/ruff" format --check daemon tests bench

@@ -238,3 +238,23 @@ def test_passwords_are_never_printed(tmp_path: Path) -> None:
     bad = "mysql://root:hunter22@db/x"
     done = run_cli("check-config", config=write(tmp_path, {**base(), "database": bad}))
     assert done.returncode == 78 and "hunter22" not in done.stderr + done.stdout
+
+
+def test_environment_overrides_the_one_hot_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VIDVAR_VARIATIONS", "7")
+    monkeypatch.setenv("VIDVAR_SETTLE_SECONDS", "2.5")
+    monkeypatch.setenv("VIDVAR_LOG_LEVEL", "debug")
+    config = load_config(write(tmp_path, base(variations=3)))
+    assert config.watches[0].variations == 7 and config.watches[0].settle_seconds == 2.5
+    assert config.logging.level == "debug"
+    monkeypatch.setenv("VIDVAR_VARIATIONS", "lots")
+    error = error_of(tmp_path, base())
+    assert error.key == "watch[0].variations" and "VIDVAR_VARIATIONS" in error.problem
+    monkeypatch.setenv("VIDVAR_VARIATIONS", "4")
+    (tmp_path / "in2").mkdir()
+    two = base()
+    two["watch"].append({"inbox": "in2", "output": "out2"})
+    error = error_of(tmp_path, two)
+    assert "one hot folder" in error.problem and "has 2" in error.problem

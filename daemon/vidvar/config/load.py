@@ -6,7 +6,9 @@ duplicate keys and non-finite numbers are errors.
 
 from __future__ import annotations
 
+import copy
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +81,57 @@ def read_yaml(file: Path) -> Any:
         raise ConfigError(file, "", f"YAML syntax error: {problem}") from None
 
 
+# Environment variables that override keys of the one hot folder (the container's
+# simple case: no YAML at all); they win over the file. See README "Container".
+ENV_WATCH_KEYS = {
+    "VIDVAR_VARIATIONS": "variations",
+    "VIDVAR_SETTLE_SECONDS": "settle_seconds",
+    "VIDVAR_OBSERVER": "observer",
+    "VIDVAR_POLLING_INTERVAL": "polling_interval",
+    "VIDVAR_SCAN_INTERVAL": "scan_interval",
+    "VIDVAR_PROFILE": "profile",
+    "VIDVAR_ENCODER": "encoder",
+    "VIDVAR_ON_SUCCESS": "on_success",
+    "VIDVAR_ON_FAILURE": "on_failure",
+}
+ENV_TOP_KEYS = {
+    "VIDVAR_LOG_LEVEL": ("logging", "level"),
+    "VIDVAR_LOG_FORMAT": ("logging", "format"),
+}
+
+
+def apply_environment(data: Any, file: Path, environ: Mapping[str, str]) -> tuple[Any, list[str]]:
+    """The document with VIDVAR_* overrides applied, and which were (for messages)."""
+    wanted = {k: v for k, v in environ.items() if k in ENV_WATCH_KEYS or k in ENV_TOP_KEYS}
+    if not wanted or not isinstance(data, dict):
+        return data, []
+    data = copy.deepcopy(data)
+    applied = []
+    for var, value in sorted(wanted.items()):
+        parsed = yaml.safe_load(value) if value.strip() else None
+        if var in ENV_TOP_KEYS:
+            section, key = ENV_TOP_KEYS[var]
+            data.setdefault(section, {})
+            if isinstance(data[section], dict):
+                data[section][key] = parsed
+        else:
+            watches = data.get("watch")
+            if isinstance(watches, dict):
+                watches = data["watch"] = [watches]
+            if not isinstance(watches, list) or len(watches) != 1:
+                count = len(watches) if isinstance(watches, list) else 0
+                raise ConfigError(
+                    file,
+                    "watch",
+                    f"{var} sets a key of the one hot folder, but this config has {count}; "
+                    f"set {ENV_WATCH_KEYS[var]} in the YAML instead",
+                )
+            if isinstance(watches[0], dict):
+                watches[0][ENV_WATCH_KEYS[var]] = parsed
+        applied.append(var)
+    return data, applied
+
+
 def load_config(path: Path | str, *, require_folders: bool = True) -> Config:
     """Read, parse and validate the config file at `path`; raise ConfigError when it is wrong.
 
@@ -86,7 +139,14 @@ def load_config(path: Path | str, *, require_folders: bool = True) -> Config:
     warning: `vidvar status` must answer when a share is unmounted.
     """
     file = Path(path)
-    return parse_config(read_yaml(file), file, require_folders=require_folders)
+    data, applied = apply_environment(read_yaml(file), file, os.environ)
+    try:
+        return parse_config(data, file, require_folders=require_folders)
+    except ConfigError as exc:
+        if not applied:
+            raise
+        note = f" (the environment sets {', '.join(applied)})"
+        raise ConfigError(exc.file, exc.key, exc.problem + note) from None
 
 
 def parse_config(data: Any, file: Path | str, *, require_folders: bool = True) -> Config:
