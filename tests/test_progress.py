@@ -268,9 +268,18 @@ def test_webhooks_and_on_finish_tell_of_each_job_without_holding_up_the_next(
         )
     # The flaky endpoint answered 500 twice: those deliveries were tried again.
     wait_for(lambda: len(hooks.bodies("/flaky")) == 5, what="two retries at the flaky hook")
-    [(_h, chat)] = hooks.bodies("/chat")
+    [(_h, chat)] = wait_for(lambda: hooks.bodies("/chat"), what="the chat message")
     assert "broken.mp4" in json.loads(chat)["text"] and "failed" in json.loads(chat)["text"]
-    calls = [json.loads(line) for line in record.read_text().splitlines()]
+    # on_finish runs beside the worker too: wait for its third call, then check them all.
+    lines = wait_for(
+        lambda: (
+            (ls := record.read_text().splitlines() if record.exists() else [])
+            and len(ls) == 3
+            and ls
+        ),
+        what="three on_finish calls",
+    )
+    calls = [json.loads(line) for line in lines]
     assert sorted(c["VIDVAR_JOB_STATE"] for c in calls) == ["completed", "completed", "failed"]
     for call in calls:
         assert call["args"] == ["--flag"]

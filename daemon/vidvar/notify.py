@@ -82,7 +82,7 @@ class _Attempt:
 class NotifySink:
     """Delivers webhooks and runs on_finish commands when jobs end."""
 
-    def __init__(self, config: Callable[[], Config], store: JobStore, workers: int = 4) -> None:
+    def __init__(self, config: Callable[[], Config], store: JobStore, workers: int = 8) -> None:
         self.config = config
         self.store = store
         self.log = get_logger(component="notify")
