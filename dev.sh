@@ -48,6 +48,14 @@ need_systemd_tools() {
     command -v systemd-analyze >/dev/null || apt_install systemd
 }
 
+need_browser() {
+    # Debian's Chromium and its driver for tests/test_browser.py (nothing is downloaded
+    # at run time); without root that test says why it skips.
+    if is_root && ! command -v chromedriver >/dev/null; then
+        apt_install chromium chromium-driver
+    fi
+}
+
 need_container_tools() {
     # podman (with runc) builds and runs the image in tests/test_container.py; debootstrap
     # makes its base image locally. Only as root: elsewhere that test says why it skips.
@@ -81,7 +89,7 @@ case "$cmd" in
         exec "$VENV/bin/vidvar" run -c var/vidvar.yaml "$@"
         ;;
     test)
-        need_python; need_ffmpeg; need_postgres; need_systemd_tools; need_container_tools
+        need_python; need_ffmpeg; need_postgres; need_systemd_tools; need_container_tools; need_browser
         need_venv "[test]"
         say "ruff"
         "$VENV/bin/ruff" check daemon tests bench

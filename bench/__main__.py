@@ -6,6 +6,7 @@
     python -m bench presets
     python -m bench grain
     python -m bench progress [--seconds 60] [--size 1920x1080] [--variations 5]
+    python -m bench web [--jobs 1000]
 
 Every figure comes from runs made side by side in this one invocation, so ratios
 compare like with like on whatever machine runs it.
@@ -16,7 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import distances, grain, presets, progress, scale, throughput
+from bench import distances, grain, presets, progress, scale, throughput, web
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,7 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     pr.add_argument("--seconds", type=float, default=60)
     pr.add_argument("--size", default="1920x1080")
     pr.add_argument("--variations", type=int, default=5)
+    w = sub.add_parser("web", help="the queue page's weight and time to first byte, 1,000 jobs")
+    w.add_argument("--jobs", type=int, default=1000)
     args = parser.parse_args(argv)
+    if args.what == "web":
+        return web.run(args.jobs)
     if args.what == "progress":
         return progress.run(args.seconds, args.size, args.variations)
     if args.what == "grain":

@@ -11,10 +11,14 @@ import hashlib
 import os
 import stat
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vidvar.config import WatchConfig
+from vidvar.config import Config, WatchConfig
+from vidvar.config.load import read_yaml
+from vidvar.config.reader import Section
+from vidvar.errors import ConfigError
 from vidvar.ignore import is_junk_name
 from vidvar.jobfolder import folder_name, output_stems
 from vidvar.sources import identity_of, signature_of
@@ -87,6 +91,7 @@ def make_job(
     *,
     origin: str = "inbox",
     variations: int | None = None,
+    settings: BatchSettings | None = None,
 ) -> NewJob:
     """The job for a dropped file or folder (or one queued by hand)."""
     is_batch = entry.is_dir()
@@ -101,15 +106,56 @@ def make_job(
         source_key=key,
         kind="batch" if is_batch else "file",
         job_dir=str(watch.output / folder_name(stem, job_id)),
-        variations=variations or watch.variations,
-        profile=watch.profile,
+        variations=variations or (settings and settings.variations) or watch.variations,
+        profile=(settings and settings.profile) or watch.profile,
         encoder=watch.encoder,
+        problem=settings.problem if settings else None,
         files=tuple(
             _new_file(f, name, stem)
             for f, name, stem in zip(files, names, output_stems(names), strict=True)
         ),
         origin="manual" if origin == "manual" else "inbox",
     )
+
+
+BATCH_CONFIG = "vidvar.yaml"
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """A dropped folder's own vidvar.yaml: how many variations, which profile; or why
+    it cannot be used (then the batch fails with that note)."""
+
+    variations: int | None = None
+    profile: str | None = None
+    problem: str | None = None
+
+
+def batch_settings(folder: Path, config: Config) -> BatchSettings:
+    """Read `folder/vidvar.yaml` (only `variations` and `profile` may be set)."""
+    path = folder / BATCH_CONFIG
+    if not path.is_file() or path.is_symlink():
+        return BatchSettings()
+    try:
+        section = Section(path, read_yaml(path), "", {"variations", "profile"})
+        variations = section.data.get("variations")
+        whole = isinstance(variations, int) and not isinstance(variations, bool)
+        if variations is not None and not (whole and 1 <= variations <= 100):
+            raise section.error(
+                "variations", f"expected a whole number from 1 to 100, found {variations!r}"
+            )
+        profile = section.data.get("profile")
+        if profile is not None and profile not in config.profiles:
+            known = ", ".join(config.profiles)
+            raise section.error(
+                "profile", f"expected one of the profiles ({known}), found {profile!r}"
+            )
+    except ConfigError as exc:
+        where = exc.key or "the file"
+        return BatchSettings(
+            problem=f"the folder's {BATCH_CONFIG} is not usable: {where}: {exc.problem}"
+        )
+    return BatchSettings(variations=variations, profile=profile)
 
 
 def settles_at(stable_since: float, settle_seconds: float) -> float:

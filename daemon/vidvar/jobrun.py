@@ -9,11 +9,14 @@ reason shown) while an environmental cause holds it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from vidvar.config import WatchConfig
 from vidvar.disposition import dispose
 from vidvar.errors import EnvironmentProblem, LostClaim, StoreUnavailable, environment_problem
 from vidvar.events import JobFinished, JobReleased, JobStarted, JobWaiting, SourceDisposed
+from vidvar.fsutil import move_file, remove_empty_dirs
+from vidvar.intake import BATCH_CONFIG
 from vidvar.jobfolder import JobFolder, stems_of
 from vidvar.log import get_logger
 from vidvar.pipeline import FileRun
@@ -76,6 +79,10 @@ class JobRun:
         for record in files:
             if record.state in TERMINAL_STATES:
                 continue
+            if job.problem:  # the batch's own settings are unusable: each file says so
+                self.store.start_file(self.claim, record.id)
+                self.store.finish_file(self.claim, record.id, "failed", job.problem)
+                continue
             self._check_stop()
             FileRun(self.ctx, self.claim, job, record, stems[record.id], folder, tally).run()
 
@@ -106,13 +113,29 @@ class JobRun:
             self.store.mark_disposed(self.claim, record.id, done.where, done.kind)
             self.ctx.bus.emit(SourceDisposed(job.id, record.name, done.kind, done.where))
         if job.kind == "batch":
-            from pathlib import Path
-
-            from vidvar.fsutil import remove_empty_dirs
-
             top = Path(job.source_path)
             if watch.inbox in top.parents:  # never outside the inbox
+                self._move_batch_settings(job, top, watch)
                 remove_empty_dirs(top)
+
+    def _move_batch_settings(self, job: Job, top: Path, watch: WatchConfig) -> None:
+        """A batch's own vidvar.yaml goes where its sources went (archive, else failed)."""
+        settings = top / BATCH_CONFIG
+        if not settings.is_file() or settings.is_symlink():
+            return
+        disposals = {f.disposal for f in self.store.files(job.id, with_outputs=False)}
+        folder = (
+            watch.archive_dir
+            if "archived" in disposals
+            else watch.failed_dir
+            if "failed" in disposals
+            else None
+        )
+        if folder is not None:
+            try:
+                move_file(settings, folder / top.relative_to(watch.inbox) / BATCH_CONFIG)
+            except OSError as exc:
+                raise environment_problem(exc, "move the batch's vidvar.yaml") from None
 
     def _finish(self, job: Job, folder: JobFolder) -> str:
         self._dispose(job)

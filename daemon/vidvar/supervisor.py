@@ -191,6 +191,11 @@ class Supervisor:
             self._worker_thread.start()
             for task in self.tasks:
                 task.start()
+            if self.config.web.with_run and self.watching:
+                from vidvar.web.server import Background
+
+                self.web = Background(self.config, self.store)
+                self.web.start()
             watches = [w.name for w in self.config.watches] if self.watchers else None
             self.log.info("ready", watches=watches, database=redact_url(self.config.database))
             self.notifier.ready(self._idle())
@@ -249,6 +254,9 @@ class Supervisor:
     def _shutdown(self) -> None:
         for task in getattr(self, "tasks", []):
             task.stop()
+        web = getattr(self, "web", None)
+        if web is not None:
+            web.stop()
         notify: NotifySink | None = getattr(self, "notify", None)
         if notify is not None:
             notify.stop()

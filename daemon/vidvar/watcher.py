@@ -27,6 +27,7 @@ from vidvar.events import EventBus, FileQueued, FileSeen
 from vidvar.ignore import is_junk_name, is_video_candidate, videos_under
 from vidvar.intake import (
     Signature,
+    batch_settings,
     file_signature,
     folder_signature,
     make_job,
@@ -94,8 +95,10 @@ class FolderWatcher:
         wake: threading.Event,
         bus: EventBus | None = None,
         owner: str = "",
+        config: Config | None = None,
     ) -> None:
         self.watch = watch
+        self.config = config  # for a batch's own vidvar.yaml (its profile must exist)
         self.extensions = extensions
         self.store = store
         self.wake = wake
@@ -270,10 +273,14 @@ class FolderWatcher:
             if not files:
                 self.done[name] = signature  # nothing to do until the folder changes
                 return
+            settings = batch_settings(path, self.config) if self.config else None
         else:
             files = [path]
+            settings = None
         job, created = self.store.enqueue(
-            make_job(self.watch, path, files, source_key(self.watch.name, signature))
+            make_job(
+                self.watch, path, files, source_key(self.watch.name, signature), settings=settings
+            )
         )
         self.done[name] = signature
         if created:
@@ -321,7 +328,13 @@ class WatchService:
             for name, watch in wanted.items():
                 if name not in self.watchers:
                     self.watchers[name] = FolderWatcher(
-                        watch, config.extensions, self.store, self.wake, self.bus, self.owner
+                        watch,
+                        config.extensions,
+                        self.store,
+                        self.wake,
+                        self.bus,
+                        self.owner,
+                        config,
                     )
             self.interval = max(0.1, min(1.0, min(w.settle_seconds for w in config.watches) / 4))
 

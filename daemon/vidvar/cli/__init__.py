@@ -94,6 +94,14 @@ def cmd_health(args: argparse.Namespace) -> int:
     return admin.health(load(args, require_folders=False), as_json=args.json)
 
 
+def cmd_web(args: argparse.Namespace) -> int:
+    from vidvar.cli import admin
+
+    if args.hash_password or args.new_token:
+        return admin.web_secrets(hash_password=args.hash_password)
+    return admin.web(load(args), host=args.host, port=args.port)
+
+
 def cmd_completion(args: argparse.Namespace) -> int:
     from vidvar.cli import admin
 
@@ -186,6 +194,17 @@ COMMANDS: list[tuple[str, Any, str, str, str]] = [
         "  vidvar health && echo ok",
     ),
     (
+        "web",
+        cmd_web,
+        "the web dashboard and JSON API",
+        "Serve the dashboard (queue, jobs, upload, health) and its JSON API, by\n"
+        "default on 127.0.0.1:8765. Another address needs web.password_hash; for\n"
+        "TLS put it behind a reverse proxy (README: Web dashboard).",
+        "  vidvar web                          # http://127.0.0.1:8765/\n"
+        "  vidvar web --hash-password          # for web.password_hash\n"
+        "  vidvar web --new-token              # a token for scripts, and its hash",
+    ),
+    (
         "completion",
         cmd_completion,
         "print a shell completion script",
@@ -275,6 +294,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--force", action="store_true", help="overwrite an existing config")
     subparsers["completion"].add_argument("shell", choices=("bash", "zsh", "tcsh"))
+    p = subparsers["web"]
+    p.add_argument("--host", help="address to listen on (default: web.host, 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default: web.port, 8765)")
+    p.add_argument(
+        "--hash-password", action="store_true", help="read a password, print its hash, exit"
+    )
+    p.add_argument(
+        "--new-token", action="store_true", help="print a new API token and its hash, exit"
+    )
     return parser
 
 

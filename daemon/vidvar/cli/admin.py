@@ -141,3 +141,39 @@ def completion(parser: argparse.ArgumentParser, shell: str) -> int:
 
     sys.stdout.write(shtab.complete(parser, shell=shell))
     return 0
+
+
+def web(config: Config, *, host: str | None, port: int | None) -> int:
+    """Serve the dashboard and API until SIGTERM/SIGINT."""
+    from vidvar.web.server import listen_address, serve
+
+    where, number = listen_address(config, host, port)
+    store = open_store(config.database)
+    try:
+        return serve(config, store, where, number)
+    finally:
+        store.close()
+
+
+def web_secrets(*, hash_password: bool) -> int:
+    """Print a password's hash (read from the terminal or stdin), or a new API token."""
+    import getpass
+
+    from vidvar.web.security import hash_password as make_hash
+    from vidvar.web.security import new_token
+
+    if not hash_password:
+        token, digest = new_token()
+        print(f"token (give it to the script, as 'Authorization: Bearer <token>'): {token}")
+        print(f"its hash (add it to web.api_tokens): {digest}")
+        return 0
+    if sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            return fail("the two passwords differ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 8:
+        return fail("use a password of at least 8 characters")
+    print(make_hash(password))
+    return 0

@@ -19,6 +19,7 @@ from vidvar.config.schema import (
     LoggingConfig,
     RetentionConfig,
     WatchConfig,
+    WebConfig,
     WorkerConfig,
 )
 from vidvar.effects.catalogue import EffectSpec, EffectsProfile, default_effects_profile
@@ -36,6 +37,7 @@ __all__ = [
     "LoggingConfig",
     "RetentionConfig",
     "WatchConfig",
+    "WebConfig",
     "WorkerConfig",
     "config_as_dict",
     "default_config_paths",

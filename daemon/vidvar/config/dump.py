@@ -66,6 +66,8 @@ def config_as_dict(config: Config) -> dict[str, Any]:
         else:
             data[key] = _plain(value)
     data["database"] = redact_url(config.database)
+    if data.get("web", {}).get("password_hash"):
+        data["web"]["password_hash"] = "***"
     for notify in [data.get("notify") or {}, *((w.get("notify") or {}) for w in data["watch"])]:
         for hook in notify.get("webhooks") or []:
             if hook.get("secret"):

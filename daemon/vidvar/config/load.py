@@ -25,6 +25,7 @@ from vidvar.config.schema import (
     LoggingConfig,
     RetentionConfig,
     WatchConfig,
+    WebConfig,
     WorkerConfig,
 )
 from vidvar.config.topology import check_topology
@@ -155,7 +156,7 @@ def parse_config(data: Any, file: Path | str, *, require_folders: bool = True) -
     base = file.parent
     nested = frozenset(
         {"watches", "extensions", "worker", "logging", "retention", "distinctness"}
-        | {"profiles", "encoders", "database", "notify"}
+        | {"profiles", "encoders", "database", "notify", "web"}
     )
     _values, top = read_fields(Config, file, data, "", skip=nested)
     warnings: list[str] = []
@@ -182,8 +183,23 @@ def parse_config(data: Any, file: Path | str, *, require_folders: bool = True) -
         profiles=profiles,
         encoders=encoders,
         notify=read_notify(file, top.data.get("notify"), "notify"),
+        web=_read_web(file, top.data.get("web")),
         warnings=tuple(warnings),
     )
+
+
+def _read_web(file: Path, data: Any) -> WebConfig:
+    values, section = read_fields(WebConfig, file, data, "web", skip=frozenset({"api_tokens"}))
+    tokens = section.data.get("api_tokens") or []
+    if not isinstance(tokens, list) or not all(
+        isinstance(t, str) and len(t) == 64 and all(c in "0123456789abcdef" for c in t)
+        for t in tokens
+    ):
+        raise section.error(
+            "api_tokens",
+            "expected a list of token hashes (64 hex digits, from vidvar web --new-token)",
+        )
+    return WebConfig(**values, api_tokens=tuple(tokens))
 
 
 def _read_distinctness(file: Path, data: Any, warnings: list[str]) -> DistinctnessConfig:

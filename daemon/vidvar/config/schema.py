@@ -177,6 +177,22 @@ class LoggingConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """`vidvar web`: where it listens and who may use it."""
+
+    host: str = setting("127.0.0.1")  # another address needs password_hash
+    port: int = setting(8765, minimum=1, maximum=65535)
+    # `vidvar web --hash-password` prints one; the page then asks for the password.
+    password_hash: str | None = setting(
+        None, pattern=r"scrypt\$\S+", hint="from vidvar web --hash-password"
+    )
+    # SHA-256 hashes of tokens for scripts (`vidvar web --new-token` prints a pair).
+    api_tokens: tuple[str, ...] = setting(factory=tuple)
+    max_upload_mb: float = setting(4096.0, above=0)
+    with_run: bool = setting(False)  # `vidvar run` serves the page too
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole resolved configuration."""
 
@@ -192,6 +208,7 @@ class Config:
     )
     encoders: Mapping[str, EncoderProfile] = setting(factory=lambda: {"default": EncoderProfile()})
     notify: NotifyConfig = setting(factory=NotifyConfig)
+    web: WebConfig = setting(factory=WebConfig)
     path: Path = field(default=Path("vidvar.yaml"), compare=False)  # the file it came from
     warnings: tuple[str, ...] = field(default=(), compare=False)  # deprecated keys and such
 

@@ -45,6 +45,7 @@ class JobsMixin(StoreCore):
                 variations=new.variations,
                 profile=new.profile,
                 encoder=new.encoder,
+                problem=new.problem,
                 now=now,
             )
             if inserted:

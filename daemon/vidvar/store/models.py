@@ -45,6 +45,7 @@ class NewJob:
     files: tuple[NewFile, ...]
     origin: Literal["inbox", "manual"] = "inbox"
     id: str = field(default_factory=lambda: new_job_id())
+    problem: str | None = None  # why every file fails at once (a batch's bad vidvar.yaml)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class Job:
     waiting_reason: str | None = None  # why a queued job waits (an environmental cause)
     not_before: float | None = None  # a waiting job is claimed again from then on
     purged_at: float | None = None  # when retention removed its folder
+    problem: str | None = None  # every file fails with this (a batch's bad vidvar.yaml)
 
 
 @dataclass(frozen=True)

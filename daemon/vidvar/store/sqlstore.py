@@ -139,6 +139,7 @@ def job_from(row: Mapping[str, Any]) -> Job:
         waiting_reason=row.get("waiting_reason"),
         not_before=row.get("not_before"),
         purged_at=row.get("purged_at"),
+        problem=row.get("problem"),
     )
 
 

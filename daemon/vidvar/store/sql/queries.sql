@@ -19,9 +19,9 @@ INSERT INTO schema_migrations (version, applied_at) VALUES (:version, :now)
 
 -- name: insert_job
 INSERT INTO jobs (id, watch, source_path, source_key, kind, origin, job_dir, variations,
-                  profile, encoder, state, created_at, updated_at)
+                  profile, encoder, problem, state, created_at, updated_at)
 VALUES (:id, :watch, :source_path, :source_key, :kind, :origin, :job_dir, :variations,
-        :profile, :encoder, 'queued', :now, :now)
+        :profile, :encoder, :problem, 'queued', :now, :now)
 ON CONFLICT (source_key) DO NOTHING
 
 -- name: insert_file

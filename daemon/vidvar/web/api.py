@@ -1,0 +1,216 @@
+"""The JSON API behind the pages (README "Web dashboard" has curl examples)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from vidvar import __version__
+from vidvar.cli.status import overview
+from vidvar.config import config_as_dict
+from vidvar.jobfolder import JobFolder
+from vidvar.retention import free_bytes
+from vidvar.status import iso, status_document
+from vidvar.store import Job
+from vidvar.web.files import NotServed, open_inside, read_chunks, recorded_outputs, zip_outputs
+from vidvar.web.state import WebState
+from vidvar.web.uploads import Upload, UploadError
+
+GB = 1024**3
+EVENT_POLL_SECONDS = 0.5
+KEEPALIVE_SECONDS = 15.0
+
+
+def error(message: str, status: int) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def _state(request: Request) -> WebState:
+    state: WebState = request.app.state.vidvar
+    return state
+
+
+def _job(request: Request) -> Job | None:
+    job_id = request.path_params["job_id"]
+    # Ids are 12 hex digits: anything else is no job, and never reaches a path.
+    if len(job_id) != 12 or any(c not in "0123456789abcdef" for c in job_id):
+        return None
+    return _state(request).store.get_job(job_id)
+
+
+def jobs(request: Request) -> JSONResponse:
+    """GET /api/jobs: newest first, with state, phase, progress and name."""
+    state = _state(request)
+    limit = min(max(int(request.query_params.get("limit", "50") or 50), 1), 1000)
+    data = overview(state.store, state.config, limit)
+    name = request.query_params.get("name")
+    if name:
+        data["jobs"] = [j for j in data["jobs"] if j["name"] == name]
+    return JSONResponse(data, headers={"Cache-Control": "no-store"})
+
+
+def job(request: Request) -> Response:
+    """GET /api/jobs/{id}: the job's status document, as in status.json."""
+    found = _job(request)
+    if found is None:
+        return error("no such job", 404)
+    document = status_document(found, _state(request).store.files(found.id))
+    return JSONResponse(document, headers={"Cache-Control": "no-store"})
+
+
+def job_zip(request: Request) -> Response:
+    """GET /api/jobs/{id}/zip: every output, one ZIP, streamed."""
+    found = _job(request)
+    if found is None:
+        return error("no such job", 404)
+    files = _state(request).store.files(found.id)
+    if not recorded_outputs(files):
+        return error("this job has no outputs (yet)", 404)
+    name = f"{JobFolder(found.job_dir).path.name}.zip"
+    return StreamingResponse(
+        zip_outputs(found, files),
+        media_type="application/zip",
+        headers={"Content-Disposition": _attachment(name)},
+    )
+
+
+def job_file(request: Request) -> Response:
+    """GET /api/jobs/{id}/files/{path}: one output the store recorded, or the preview."""
+    found = _job(request)
+    if found is None:
+        return error("no such job", 404)
+    relative = request.path_params["path"]
+    folder = JobFolder(found.job_dir)
+    allowed = set(recorded_outputs(_state(request).store.files(found.id)))
+    allowed.add(folder.preview_path.name)
+    if relative not in allowed:
+        return error("no such file in this job", 404)
+    try:
+        handle = open_inside(folder.path, relative)
+    except NotServed:
+        return error("no such file in this job", 404)
+    media = "image/jpeg" if relative.endswith(".jpg") else "video/mp4"
+    headers = {"Cache-Control": "no-cache"}
+    if request.query_params.get("download"):
+        headers["Content-Disposition"] = _attachment(relative.rsplit("/", 1)[-1])
+    return StreamingResponse(read_chunks(handle), media_type=media, headers=headers)
+
+
+def _attachment(name: str) -> str:
+    from urllib.parse import quote
+
+    ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in name)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+def cancel(request: Request) -> Response:
+    """POST /api/jobs/{id}/cancel."""
+    found = _job(request)
+    if found is None:
+        return error("no such job", 404)
+    state = _state(request).store.request_cancel(found.id)
+    if state not in ("cancelled", "cancelling"):
+        return error(f"job {found.id} already ended ({state}); nothing to cancel", 409)
+    return JSONResponse({"job_id": found.id, "state": state})
+
+
+def retry(request: Request) -> Response:
+    """POST /api/jobs/{id}/retry: failed files again, or a waiting job at once."""
+    found = _job(request)
+    if found is None:
+        return error("no such job", 404)
+    if found.state == "processing" or (found.state == "queued" and not found.waiting_reason):
+        return error(f"job {found.id} is {found.state}; nothing to retry", 409)
+    count = _state(request).store.retry(found.id)
+    if found.state != "queued" and not count:
+        return error(f"job {found.id} has no failed or cancelled files", 409)
+    return JSONResponse({"job_id": found.id, "requeued": count})
+
+
+async def upload(request: Request) -> Response:
+    """POST /api/uploads: multipart `files` (and first the fields `watch`, `variations`)."""
+    state = _state(request)
+    receiving = Upload(state.config, int(state.config.web.max_upload_mb * 1024 * 1024))
+    try:
+        parser = receiving.parser(request.headers.get("content-type", ""))
+        async for chunk in request.stream():
+            await run_in_threadpool(parser.write, chunk)
+        parser.finalize()
+        placed = await run_in_threadpool(receiving.finish)
+    except UploadError as exc:
+        receiving.abandon()
+        return error(exc.message, exc.status)
+    except ClientDisconnect:
+        receiving.abandon()
+        return error("the upload was cut off", 400)
+    except OSError as exc:
+        receiving.abandon()
+        return error(f"the upload could not be written into the inbox ({exc.strerror})", 507)
+    return JSONResponse(placed, status_code=201)
+
+
+def health(request: Request) -> JSONResponse:
+    """GET /api/health: disk per output, queue, workers, version, the config in force."""
+    state = _state(request)
+    data = overview(state.store, state.config, 0)
+    disks: dict[str, float | None] = {}
+    for watch in state.config.watches:
+        try:
+            disks[watch.name] = round(free_bytes(watch.output) / GB, 2)
+        except OSError:
+            disks[watch.name] = None
+    return JSONResponse(
+        {
+            "version": __version__,
+            "config_file": str(state.config.path),
+            "free_gb": disks,
+            "queue_depth": data["queue_depth"],
+            "counts": data["counts"],
+            "workers": data["workers"],
+            "settling": data["settling"],
+            "config": config_as_dict(state.config),
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def events(request: Request) -> Response:
+    """GET /api/events: server-sent events, one `job` event per change of a job."""
+    store = _state(request).store
+
+    async def stream() -> AsyncIterator[str]:
+        last = await run_in_threadpool(store.last_event)
+        quiet_since = time.monotonic()
+        yield "retry: 2000\n\n"
+        while not await request.is_disconnected():
+            changes = await run_in_threadpool(store.job_events, last)
+            for change in changes:
+                last = max(last, change.seq)
+                data: dict[str, Any] = {
+                    "seq": change.seq,
+                    "job_id": change.job_id,
+                    "state": change.state,
+                    "phase": change.phase,
+                    "progress": change.progress,
+                    "waiting_reason": change.waiting_reason,
+                    "at": iso(change.at),
+                }
+                yield f"id: {change.seq}\nevent: job\ndata: {json.dumps(data)}\n\n"
+                quiet_since = time.monotonic()
+            if time.monotonic() - quiet_since > KEEPALIVE_SECONDS:
+                yield ": keep-alive\n\n"
+                quiet_since = time.monotonic()
+            await asyncio.sleep(EVENT_POLL_SECONDS)
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,105 @@
+"""Reading a job's files for the web: only what the store recorded, only inside its
+job folder, never through a link; and all outputs as one ZIP, streamed."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from vidvar.jobfolder import JobFolder
+from vidvar.store import FileRecord, Job
+
+CHUNK = 1 << 20
+
+
+class NotServed(Exception):
+    """The path is not one of the job's recorded files (or not inside its folder)."""
+
+
+def open_inside(folder: Path, relative: str) -> IO[bytes]:
+    """`folder/relative` opened for reading, refusing `..`, absolute paths and any
+    link on the way (a job folder replaced by a link included)."""
+    parts = Path(relative).parts
+    if not parts or Path(relative).is_absolute() or any(p in ("..", ".", "") for p in parts):
+        raise NotServed(relative)
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        raise NotServed(relative) from None
+    try:
+        for part in parts[:-1]:
+            next_fd = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
+            os.close(dir_fd)
+            dir_fd = next_fd
+        fd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW, dir_fd=dir_fd)
+    except OSError:
+        raise NotServed(relative) from None
+    finally:
+        os.close(dir_fd)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise NotServed(relative)
+    return os.fdopen(fd, "rb")
+
+
+def recorded_outputs(files: list[FileRecord]) -> list[str]:
+    """The output paths the store recorded for a job, in order."""
+    return [o.path for f in files for o in f.outputs]
+
+
+def read_chunks(handle: IO[bytes]) -> Iterator[bytes]:
+    """A file's bytes in chunks, closing it at the end."""
+    with handle:
+        while chunk := handle.read(CHUNK):
+            yield chunk
+
+
+class _Collector:
+    """A write-only stream for zipfile: what was written since the last drain."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def drain(self) -> Iterator[bytes]:
+        if self.parts:
+            yield b"".join(self.parts)
+            self.parts = []
+
+
+def zip_outputs(job: Job, files: list[FileRecord]) -> Iterator[bytes]:
+    """Every recorded output of the job as one ZIP (stored, not recompressed: the videos
+    are compressed already), produced while it is sent: nothing is built in memory or
+    on disk first."""
+    folder = JobFolder(job.job_dir)
+    sink = _Collector()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for relative in recorded_outputs(files):
+            try:
+                handle = open_inside(folder.path, relative)
+            except NotServed:
+                continue  # removed by hand or by retention since: leave it out
+            entry_info = zipfile.ZipInfo(
+                relative, date_time=time.localtime(os.fstat(handle.fileno()).st_mtime)[:6]
+            )
+            entry_info.compress_type = zipfile.ZIP_STORED
+            with handle, archive.open(entry_info, "w", force_zip64=True) as entry:
+                while chunk := handle.read(CHUNK):
+                    entry.write(chunk)
+                    yield from sink.drain()
+            yield from sink.drain()
+    yield from sink.drain()

@@ -1,0 +1,102 @@
+"""The HTML pages: server-rendered (Jinja2), kept live by a little JavaScript."""
+
+from __future__ import annotations
+
+import asyncio
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from vidvar import __version__
+from vidvar.status import status_document
+from vidvar.web.security import SESSION_COOKIE, SESSION_SECONDS, check_password
+from vidvar.web.state import WebState
+
+TEMPLATES = Jinja2Templates(directory=str(Path(str(resources.files("vidvar.web"))) / "templates"))
+
+
+def _state(request: Request) -> WebState:
+    state: WebState = request.app.state.vidvar
+    return state
+
+
+def _render(request: Request, template: str, **context: Any) -> Response:
+    state = _state(request)
+    session = request.scope.get("vidvar_session")
+    context.update(
+        version=__version__,
+        csrf=session.csrf if session else "",
+        signed_in=session is not None,
+        watches=[w.name for w in state.config.watches],
+    )
+    return TEMPLATES.TemplateResponse(request, template, context)
+
+
+def queue(request: Request) -> Response:
+    return _render(request, "queue.html", page="queue")
+
+
+def job(request: Request) -> Response:
+    state = _state(request)
+    found = (
+        state.store.get_job(request.path_params["job_id"])
+        if len(request.path_params["job_id"]) == 12
+        else None
+    )
+    if found is None:
+        return _render(request, "missing.html", page="queue")
+    document = status_document(found, state.store.files(found.id))
+    return _render(request, "job.html", page="job", job=document)
+
+
+def upload(request: Request) -> Response:
+    state = _state(request)
+    return _render(
+        request,
+        "upload.html",
+        page="upload",
+        max_mb=state.config.web.max_upload_mb,
+        default_variations=state.config.watches[0].variations,
+    )
+
+
+def health(request: Request) -> Response:
+    return _render(request, "health.html", page="health")
+
+
+async def login(request: Request) -> Response:
+    state = _state(request)
+    target = request.query_params.get("next", "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"  # only this site: no open redirect
+    if state.open_access:
+        return RedirectResponse(target, status_code=303)
+    if request.method == "GET":
+        return _render(request, "login.html", page="login", failed=False, next=target)
+    form = await request.form()
+    password = str(form.get("password", ""))
+    stored = state.config.web.password_hash or ""
+    if not stored or not check_password(password, stored):
+        await asyncio.sleep(1.0)  # slow down guessing
+        return _render(request, "login.html", page="login", failed=True, next=target)
+    cookie, _session = state.sessions.issue()
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        max_age=SESSION_SECONDS,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+def logout(request: Request) -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response

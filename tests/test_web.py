@@ -1,0 +1,353 @@
+"""The web app at the HTTP level: the real app, a real store (SQLite and PostgreSQL),
+real outputs from a real job. API shapes, sign-in off this machine, CSRF, paths that
+try to leave the job folder, the ZIP, uploads streamed into the inbox."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import socket
+import threading
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from tests.conftest import ClipFactory, Workspace, run_cli, wait_for
+from tests.pipeline_harness import Harness
+from vidvar.config import load_config
+from vidvar.web.app import create_app
+from vidvar.web.security import hash_password, new_token
+from vidvar.web.server import make_server
+
+pytestmark = pytest.mark.integration
+LOCAL = "http://127.0.0.1:8765"
+
+
+@pytest.fixture
+def done_job(workspace: Workspace, clips: ClipFactory, store_url: str) -> Iterator[Harness]:
+    """A job run to its end in-process, on the store adapter under test."""
+    workspace.data["database"] = store_url
+    workspace.write()
+    harness = Harness(workspace)
+    harness.enqueue(clips.make(workspace.inbox / "clip.mp4"))
+    assert harness.run_next() == "completed"
+    yield harness
+    harness.close()
+
+
+def client(harness: Harness, *, host: str = "127.0.0.1", **web: Any) -> TestClient:
+    if web:
+        harness.ws.data["web"] = web
+        harness.ws.write()
+        harness.reload()
+    app = create_app(harness.config, harness.store, host=host)
+    return TestClient(app, base_url=LOCAL if host == "127.0.0.1" else f"http://{host}:8765")
+
+
+def md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
+
+
+def test_api_shapes_and_a_zip_of_exactly_the_outputs(done_job: Harness) -> None:
+    web = client(done_job)
+    listed = web.get("/api/jobs").json()
+    [job] = listed["jobs"]
+    assert {"job_id", "state", "phase", "progress", "name", "eta_seconds"} <= set(job) | {
+        "eta_seconds"
+    }
+    assert job["state"] == "completed" and job["progress"] == 100 and job["name"] == "clip.mp4"
+    document = web.get(f"/api/jobs/{job['job_id']}").json()
+    assert document == json.loads(Path(job["job_dir"], "status.json").read_text())
+    answer = web.get(f"/api/jobs/{job['job_id']}/zip")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(answer.content))
+    outputs = {
+        o["path"]: Path(job["job_dir"], o["path"]).read_bytes()
+        for o in document["files"][0]["outputs"]
+    }
+    assert sorted(archive.namelist()) == sorted(outputs)
+    assert all(md5(archive.read(n)) == md5(data) for n, data in outputs.items())
+    first = document["files"][0]["outputs"][0]["path"]
+    assert web.get(f"/api/jobs/{job['job_id']}/files/{first}").content == outputs[first]
+    preview = web.get(f"/api/jobs/{job['job_id']}/files/preview.jpg")
+    assert preview.status_code == 200 and preview.content[:2] == b"\xff\xd8"
+    health = web.get("/api/health").json()
+    assert health["queue_depth"] == 0 and health["config"]["watch"][0]["name"] == "ads"
+    for page in ("/", f"/jobs/{job['job_id']}", "/upload", "/health"):
+        shown = web.get(page)
+        assert shown.status_code == 200 and "/static/app.js" in shown.text
+        assert "default-src 'self'" in shown.headers["content-security-policy"]
+        assert shown.headers["x-frame-options"] == "DENY"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "files/../../vidvar.yaml",
+        "files/..%2f..%2fvidvar.yaml",
+        "files/%2e%2e/%2e%2e/vidvar.yaml",
+        "files//etc/passwd",
+        "files/status.json",  # in the folder, but not an output vidvar recorded
+    ],
+)
+def test_paths_that_leave_the_outputs_are_refused(done_job: Harness, path: str) -> None:
+    web = client(done_job)
+    [job] = web.get("/api/jobs").json()["jobs"]
+    assert web.get(f"/api/jobs/{job['job_id']}/{path}").status_code == 404
+    assert web.get("/api/jobs/..%2f..%2fetc/zip").status_code == 404
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_a_job_folder_swapped_for_a_link_serves_nothing(done_job: Harness, tmp_path: Path) -> None:
+    web = client(done_job)
+    [job] = web.get("/api/jobs").json()["jobs"]
+    folder = Path(job["job_dir"])
+    elsewhere = tmp_path / "elsewhere"
+    folder.rename(elsewhere)
+    folder.symlink_to(elsewhere)
+    [output] = [p.name for p in elsewhere.glob("*_var01.mp4")]
+    assert web.get(f"/api/jobs/{job['job_id']}/files/{output}").status_code == 404
+    zipped = zipfile.ZipFile(io.BytesIO(web.get(f"/api/jobs/{job['job_id']}/zip").content))
+    assert zipped.namelist() == []
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_off_this_machine_a_password_or_token_is_needed_and_csrf_is_checked(
+    done_job: Harness,
+) -> None:
+    token, digest = new_token()
+    web = client(
+        done_job, host="0.0.0.0", password_hash=hash_password("correct horse"), api_tokens=[digest]
+    )
+    assert web.get("/api/jobs").status_code == 401
+    page = web.get("/", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")
+    wrong = web.post("/login", data={"password": "nope"}, follow_redirects=False)
+    assert wrong.status_code == 200 and "not the one configured" in wrong.text
+    right = web.post("/login?next=/", data={"password": "correct horse"}, follow_redirects=False)
+    assert right.status_code == 303 and "httponly" in right.headers["set-cookie"].lower()
+    [job] = web.get("/api/jobs").json()["jobs"]
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', web.get("/").text)
+    assert csrf is not None
+    assert web.post(f"/api/jobs/{job['job_id']}/retry").status_code == 403  # no CSRF token
+    answer = web.post(f"/api/jobs/{job['job_id']}/retry", headers={"X-CSRF-Token": csrf.group(1)})
+    assert answer.status_code == 409  # accepted, and refused on its merits: nothing failed
+    scripted = client(
+        done_job, host="0.0.0.0", password_hash=hash_password("x" * 9), api_tokens=[digest]
+    )
+    assert (
+        scripted.get("/api/jobs", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    )
+    assert scripted.get("/api/jobs", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_cross_site_requests_and_foreign_hosts_are_refused(done_job: Harness) -> None:
+    web = client(done_job)
+    [job] = web.get("/api/jobs").json()["jobs"]
+    cancel = f"/api/jobs/{job['job_id']}/cancel"
+    assert web.post(cancel, headers={"Origin": "http://evil.example"}).status_code == 403
+    assert web.post(cancel, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert web.post(cancel, headers={"Origin": "null"}).status_code == 403
+    # DNS rebinding: a page of another name that resolves to this machine.
+    assert web.get("/api/jobs", headers={"Host": "evil.example:8765"}).status_code == 421
+    assert web.post(cancel, headers={"Origin": LOCAL}).status_code == 409  # same origin: heard
+
+
+def test_listening_beyond_this_machine_without_a_password_is_refused(workspace: Workspace) -> None:
+    done = run_cli("web", "--host", "0.0.0.0", config=workspace.config_path)
+    assert done.returncode == 78 and "web.password_hash" in done.stderr
+
+
+# --- uploads --------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(workspace: Workspace) -> Iterator[tuple[str, Workspace]]:
+    """The app on a real uvicorn server (uploads stream through a real socket)."""
+    from vidvar.store import open_store
+
+    config = load_config(workspace.config_path)
+    store = open_store(config.database)
+    port = _free_port()
+    running = make_server(config, store, "127.0.0.1", port)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    wait_for(lambda: running.started, what="the web server")
+    yield f"http://127.0.0.1:{port}", workspace
+    running.should_exit = True
+    thread.join(timeout=10)
+    store.close()
+
+
+def _multipart(
+    boundary: str, fields: dict[str, str], name: str, data: bytes
+) -> tuple[bytes, bytes]:
+    head = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in fields.items()
+    )
+    head += (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
+        "Content-Type: video/mp4\r\n\r\n"
+    ).encode()
+    return head + data[: len(data) // 2], data[
+        len(data) // 2 :
+    ] + f"\r\n--{boundary}--\r\n".encode()
+
+
+def test_an_upload_streams_into_the_inbox_under_a_hidden_name_first(
+    server: tuple[str, Workspace], clips: ClipFactory
+) -> None:
+    url, ws = server
+    clip = clips.make(ws.root / "clip.mp4").read_bytes()
+    first, rest = _multipart("XyZ", {"watch": "ads"}, "my clip.mp4", clip)
+    seen: dict[str, Any] = {}
+
+    def body() -> Iterator[bytes]:
+        yield first
+        # Half the file is in: it sits in a hidden folder, invisible to the watcher.
+        hidden = wait_for(
+            lambda: [p for p in ws.inbox.iterdir() if p.name.startswith(".")], what="temp"
+        )
+        seen["during"] = sorted(p.name for p in ws.inbox.iterdir())
+        seen["hidden"] = hidden
+        yield rest
+
+    answer = httpx.post(
+        f"{url}/api/uploads",
+        content=body(),
+        headers={"Content-Type": "multipart/form-data; boundary=XyZ"},
+        timeout=60,
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.json() == {"watch": "ads", "kind": "file", "placed": ["my clip.mp4"]}
+    assert all(name.startswith(".vidvar-upload-") for name in seen["during"])
+    assert (ws.inbox / "my clip.mp4").read_bytes() == clip  # never outside the inbox
+    assert sorted(p.name for p in ws.inbox.iterdir()) == ["my clip.mp4"]
+    assert (ws.inbox / "my clip.mp4").stat().st_mode & 0o777 == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_several_files_with_a_variation_count_make_one_batch_and_bad_uploads_leave_nothing(
+    server: tuple[str, Workspace], clips: ClipFactory
+) -> None:
+    url, ws = server
+    clip = clips.make(ws.root / "clip.mp4")
+    with clip.open("rb") as a, clip.open("rb") as b:
+        answer = httpx.post(
+            f"{url}/api/uploads",
+            data={"watch": "ads", "variations": "3"},
+            files=[("files", ("campaign/a.mp4", a)), ("files", ("campaign/sub/b.mp4", b))],
+            timeout=60,
+        )
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["placed"] == ["campaign"]
+    assert (ws.inbox / "campaign" / "vidvar.yaml").read_text() == "variations: 3\n"
+    assert (ws.inbox / "campaign" / "sub" / "b.mp4").exists()
+    refused = httpx.post(
+        f"{url}/api/uploads", files=[("files", ("notes.txt", b"hello"))], timeout=30
+    )
+    assert refused.status_code == 400 and "not a video" in refused.json()["error"]
+    with clip.open("rb") as c:
+        climbing = httpx.post(
+            f"{url}/api/uploads", files=[("files", ("../../../.evil.mp4", c))], timeout=30
+        )
+    assert climbing.json()["placed"] == ["evil.mp4"]  # one name, in the inbox, not hidden
+    assert sorted(p.name for p in ws.inbox.iterdir()) == ["campaign", "evil.mp4"]
+
+
+def test_an_upload_over_the_size_limit_is_refused_and_removed(
+    workspace: Workspace, clips: ClipFactory
+) -> None:
+    workspace.data["web"] = {"max_upload_mb": 0.01}
+    workspace.write()
+    from vidvar.store import open_store
+
+    config = load_config(workspace.config_path)
+    store = open_store(config.database)
+    try:
+        web = TestClient(create_app(config, store, host="127.0.0.1"), base_url=LOCAL)
+        with clips.make(workspace.root / "clip.mp4").open("rb") as handle:
+            answer = web.post("/api/uploads", files=[("files", ("clip.mp4", handle))])
+        assert answer.status_code == 413
+        assert list(workspace.inbox.iterdir()) == []
+    finally:
+        store.close()
+
+
+# --- a batch's own vidvar.yaml ------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_a_batch_folder_s_vidvar_yaml_sets_its_variations_and_a_bad_one_fails_it(
+    workspace: Workspace, clips: ClipFactory, daemon_factory: Any, tmp_path: Path
+) -> None:
+    good = tmp_path / "staging" / "good"
+    clips.make(good / "a.mp4")
+    (good / "vidvar.yaml").write_text("variations: 3\n")
+    bad = tmp_path / "staging" / "bad"
+    clips.make(bad / "b.mp4")
+    (bad / "vidvar.yaml").write_text("variations: 0\ncolour: red\n")
+    daemon_factory(workspace.config_path)
+    good.rename(workspace.inbox / "good")
+    bad.rename(workspace.inbox / "bad")
+    statuses = wait_for(
+        lambda: (
+            (s := workspace.statuses())
+            and len(s) == 2
+            and all(x["state"] in ("completed", "failed") for x in s)
+            and s
+        ),
+        timeout=120,
+        what="both batches to end",
+    )
+    by_state = {s["state"]: s for s in statuses}
+    assert by_state["completed"]["variations_per_file"] == 3
+    assert len(by_state["completed"]["files"][0]["outputs"]) == 3
+    error = by_state["failed"]["files"][0]["error"]
+    assert "vidvar.yaml is not usable" in error and "colour" in error
+    assert (workspace.failed / "bad" / "b.mp4.error.txt").exists()
+    wait_for(lambda: not (workspace.inbox / "bad").exists(), what="the batch folder to go")
+    assert (workspace.failed / "bad" / "vidvar.yaml").exists()  # it went with its batch
+    assert (workspace.archive / "good" / "vidvar.yaml").exists()
+
+
+@pytest.mark.e2e
+def test_run_serves_the_page_too_with_web_with_run(
+    workspace: Workspace, daemon_factory: Any
+) -> None:
+    port = _free_port()
+    workspace.data["web"] = {"with_run": True, "port": port}
+    workspace.write()
+    daemon = daemon_factory(workspace.config_path)
+
+    def answers() -> httpx.Response | None:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/api/jobs", timeout=5)
+        except httpx.TransportError:
+            return None
+
+    answer = wait_for(answers, timeout=30, what="the page beside vidvar run")
+    assert answer.status_code == 200 and answer.json()["workers"]
+    daemon.signal(15)
+    assert daemon.wait(timeout=30) == 0
