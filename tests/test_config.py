@@ -168,6 +168,42 @@ def test_fanout_shrinks_for_big_frames_to_bound_memory() -> None:
 
 
 @pytest.mark.parametrize(
+    ("cores", "memory_gib", "expected"),
+    [
+        (1, 64, 2),  # a second file fills the gaps of the first (probe, verify, measure)
+        (2, 24, 3),  # one ffmpeg keeps 1.6 of 2 cores busy; three keep 98 % busy
+        (2, 3, 1),  # two 1.3 GB fan-outs would take over half of 3 GiB
+        (2, 6, 2),
+        (8, 32, 3),
+        (16, 64, 4),  # one file per 4 cores on big machines
+        (16, 4, 1),
+        (4, None, 3),  # no /proc/meminfo: by the cores alone
+    ],
+)
+def test_files_at_once_default_follows_cores_and_memory(
+    cores: int, memory_gib: int | None, expected: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vidvar import machine
+    from vidvar.config import WorkerConfig
+
+    monkeypatch.setattr(machine, "cores", lambda: cores)
+    monkeypatch.setattr(
+        machine, "memory_bytes", lambda: None if memory_gib is None else memory_gib * 2**30
+    )
+    assert WorkerConfig().files_at_once() == expected
+    assert WorkerConfig(concurrency=3).files_at_once() == 3  # said outright: kept
+
+
+def test_encoders_share_the_cores_of_files_encoded_at_once() -> None:
+    from vidvar.ffmpeg.commands import fanout_threads
+
+    assert fanout_threads(1) == 0  # one output owning the machine: x264 decides
+    assert fanout_threads(5, cores=2) == 2
+    assert fanout_threads(5, cores=8) == 3  # 1.5 threads per core between five encoders
+    assert fanout_threads(1, cores=4) == 6  # one output of a file sharing the machine
+
+
+@pytest.mark.parametrize(
     ("text", "key", "words"),
     [
         (

@@ -236,7 +236,8 @@ def test_status_shows_live_progress_and_json_shape(
     assert done.returncode == 0
     data = json.loads(done.stdout)
     assert data["queue_depth"] == 0
-    assert [w["current_job"] for w in data["workers"]] == [record["job_id"]]
+    busy = [w["current_job"] for w in data["workers"] if w["current_job"]]
+    assert busy == [record["job_id"]]  # the other workers of the daemon are idle
     assert data["jobs"][0]["state"] == "processing" and data["jobs"][0]["progress"] >= 0
     table = run_cli("status", config=workspace.config_path)
     assert "processing" in table.stdout and "clip.mp4" in table.stdout
@@ -269,3 +270,40 @@ def test_idle_daemon_stops_cleanly(
     assert daemon.wait(timeout=15) == 0
     assert time.monotonic() - started < 15
     assert daemon.saw("stopped cleanly")
+
+
+def test_two_files_encode_at_once_with_concurrency_and_both_stop_cleanly(
+    workspace: Workspace, clips: ClipFactory, daemon_factory: Callable[..., DaemonProcess]
+) -> None:
+    slow_encoder(workspace)
+    workspace.data["worker"] = {**workspace.data.get("worker", {}), "concurrency": 2}
+    workspace.write()
+    daemon = daemon_factory(workspace.config_path)
+    clips.make(workspace.inbox / "one.mp4", **SLOW)
+    clips.make(workspace.inbox / "two.mp4", **SLOW)
+    # Both files encode at the same moment, each under its own worker's claim.
+    busy = wait_for(
+        lambda: (
+            found
+            if len(found := rows(workspace.db, "SELECT * FROM files WHERE progress > 0")) == 2
+            else None
+        ),
+        what="two encodes at once",
+    )
+    owners = {r["worker_id"] for r in rows(workspace.db, "SELECT worker_id FROM jobs")}
+    assert len(owners) == 2 and None not in owners
+    assert len({r["ffmpeg_pid"] for r in busy}) == 2
+    workers = json.loads(run_cli("status", "--json", config=workspace.config_path).stdout)[
+        "workers"
+    ]
+    assert len(workers) == 2 and all(w["current_job"] for w in workers)
+    daemon.signal(signal.SIGTERM)
+    assert daemon.wait(timeout=20) == 0
+    assert sorted(job_states(workspace.db).values()) == ["queued", "queued"]
+    assert [r["attempts"] for r in rows(workspace.db, "SELECT attempts FROM files")] == [0, 0]
+    daemon_factory(workspace.config_path)
+    wait_for(
+        lambda: sorted(job_states(workspace.db).values()) == ["completed", "completed"],
+        timeout=180,
+        what="both jobs to complete",
+    )

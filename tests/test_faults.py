@@ -189,11 +189,12 @@ def test_a_file_swapped_for_a_link_is_never_read_or_copied(
     clips.make(secret, seconds=2)
     failed_fs = tmp_path / "failed-fs"
     failed_fs.mkdir()
+    workspace.data["worker"] = {**workspace.data.get("worker", {}), "concurrency": 1}
     workspace.write(failed_dir=str(failed_fs))
     slow_encoder(workspace)
     with mounted("-t", "tmpfs", "-o", "size=64m", "tmpfs", str(failed_fs)):
         daemon = daemon_factory(workspace.config_path)
-        # A long first file keeps the worker busy while the second waits in the queue.
+        # A long first file keeps the one worker busy while the second waits in the queue.
         clips.make(workspace.inbox / "first.mp4", **SLOW)
         wait_encoding(workspace)
         victim = clips.make(workspace.inbox / "second.mp4")

@@ -1,10 +1,11 @@
 """`vidvar run` and `vidvar worker`: one process, a supervisor on the main thread.
 
 The main thread owns signals (its handlers only set flags and wake it through
-a pipe), reloads the config, checks that the worker thread, the watchers and
-the side tasks live, and pings systemd's watchdog while they do. The worker
-runs on its own thread; heartbeat, cancel polling, retention and recovery
-sweeps run as side tasks on their own timers.
+a pipe), reloads the config, checks that the worker threads, the watchers and
+the side tasks live, and pings systemd's watchdog while they do. Each worker
+(`worker.concurrency` of them, see vidvar.pool) runs on its own thread;
+heartbeat, cancel polling, retention and recovery sweeps run as side tasks on
+their own timers.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from vidvar.ffmpeg.tools import check_tools
 from vidvar.log import get_logger
 from vidvar.mounts import FolderGuard
 from vidvar.notify import NotifySink
+from vidvar.pool import WorkerPool
 from vidvar.retention import DiskGate, Retention
 from vidvar.sdnotify import Notifier
 from vidvar.sidetasks import SideTask
@@ -53,7 +55,7 @@ def configured_folders(config: Config) -> list[tuple[str, Path]]:
 
 
 class Supervisor:
-    """One process: optional watchers plus one worker thread, until a stop signal."""
+    """One process: optional watchers plus the worker threads, until a stop signal."""
 
     def __init__(self, config: Config, *, watch: bool) -> None:
         self.config = config
@@ -91,10 +93,10 @@ class Supervisor:
         self.retention = Retention(config, store)
         self.bus = EventBus()
         self.wake = threading.Event()
-        self.worker = Worker(
+        self.pool = WorkerPool(
             store, config, self.bus, self.guard, wake=self.wake, can_claim=self.disk.room
         )
-        self.log = self.log.bind(worker_id=self.worker.id)
+        self.log = self.log.bind(worker_id=self.pool.id)
         idle = (
             f"watching {', '.join(w.name for w in config.watches)}" if self.watching else "worker"
         )
@@ -106,7 +108,7 @@ class Supervisor:
         self.notify = NotifySink(lambda: self.config, store)
         self.bus.subscribe(self.notify)
         self.watchers = (
-            WatchService(config, store, self.bus, self.wake, owner=self.worker.id)
+            WatchService(config, store, self.bus, self.wake, owner=self.pool.id)
             if self.watching
             else None
         )
@@ -126,14 +128,16 @@ class Supervisor:
             return "worker"
         return f"watching {', '.join(w.name for w in self.config.watches)}"
 
-    def health(self) -> dict[str, Any]:
-        """What `vidvar status` and `vidvar health` read about this process."""
+    def health(self, worker: Worker | None = None) -> dict[str, Any]:
+        """What `vidvar status` and `vidvar health` read about this process (and about
+        one of its workers)."""
+        worker = worker or self.pool.workers[0]
         info: dict[str, Any] = {
             "role": "run" if self.watching else "worker",
-            "current_job": self.worker.current_job,
+            "current_job": worker.current_job,
             "paused": self.disk.paused_reason,
             "free_gb": self.disk.report(),
-            "worker_alive": self._worker_thread.is_alive(),
+            "worker_alive": self.pool.alive,
         }
         if self.watchers is not None:
             info["pending_files"] = self.watchers.pending
@@ -150,20 +154,19 @@ class Supervisor:
             self.fatal = exc.message
             os.write(self._wake_w.fileno(), b"!")
             raise
-        self.store.heartbeat(self.worker.id, self.health())
+        for worker in self.pool.workers:
+            self.store.heartbeat(worker.id, self.health(worker))
 
     def _poll_cancel(self) -> None:
-        current = self.worker.current
-        if current is None:
-            return
-        try:
-            if self.store.is_cancel_requested(current):
-                self.worker.interrupt(current.job_id, "cancel")
-        except LostClaim:
-            self.worker.interrupt(current.job_id, "lost")
+        for worker, current in self.pool.claims():
+            try:
+                if self.store.is_cancel_requested(current):
+                    worker.interrupt(current.job_id, "cancel")
+            except LostClaim:
+                worker.interrupt(current.job_id, "lost")
 
     def _recover(self) -> None:
-        self.worker.recover()
+        self.pool.recover()
         self.store.prune_events()
 
     def _purge(self) -> None:
@@ -179,16 +182,13 @@ class Supervisor:
         store = open_store(self.config.database)
         try:
             self._build(store)
-            self._worker_thread = threading.Thread(
-                target=self.worker.run, name="worker", daemon=True
-            )
             for warning in self.config.warnings:
                 self.log.warning("config", problem=warning)
             self.store.listen(self.wake.set)
-            self.worker.recover()
+            self.pool.recover()
             if self.watchers is not None:
                 self.watchers.start()
-            self._worker_thread.start()
+            self.pool.start()
             for task in self.tasks:
                 task.start()
             if self.config.web.with_run and self.watching:
@@ -228,8 +228,8 @@ class Supervisor:
                 self.notifier.watchdog()
 
     def _healthy(self) -> bool:
-        if not self._worker_thread.is_alive():
-            self.fatal = "the worker thread ended unexpectedly"
+        if not self.pool.alive:
+            self.fatal = "a worker thread ended unexpectedly"
             return False
         if self.watchers is not None and not self.watchers.alive:
             return False
@@ -240,15 +240,15 @@ class Supervisor:
         self.log.info("stopping", signal=signal.Signals(signum).name)
         grace = self.config.worker.stop_grace_seconds
         self.notifier.stopping(grace + 15)
-        self.worker.stop()
-        while self._worker_thread.is_alive():
+        self.pool.stop()
+        while self.pool.running:
             ready, _w, _x = select.select([self._wake_r], [], [], 0.2)
             if ready:
                 self._wake_r.recv(4096)
             if len(self._signals) > 1:  # a second signal: no grace
-                self.worker.runner.kill_all_now()
+                self.pool.kill_now()
                 os._exit(128 + signum)
-            self._worker_thread.join(0.05)
+            self.pool.join(0.05)
         return 0
 
     def _shutdown(self) -> None:
@@ -264,10 +264,10 @@ class Supervisor:
             self.watchers.stop()  # type: ignore[union-attr]
         for task in getattr(self, "tasks", []):
             task.join(5)
-        worker_thread = getattr(self, "_worker_thread", None)
-        if worker_thread is not None and worker_thread.is_alive():
-            self.worker.stop()
-            worker_thread.join(self.config.worker.stop_grace_seconds + 5)
+        pool: WorkerPool | None = getattr(self, "pool", None)
+        if pool is not None and pool.running:
+            pool.stop()
+            pool.join(self.config.worker.stop_grace_seconds + 5)
         self.store_close()
 
     def store_close(self) -> None:
@@ -287,7 +287,7 @@ class Supervisor:
         if new.database != self.config.database:
             self.log.warning("database changes need a restart; keeping the current one")
         self.config = new
-        self.worker.config = new
+        self.pool.reconfigure(new)
         self.disk.config = new
         self.retention.config = new
         for label, folder in configured_folders(new):
