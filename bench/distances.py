@@ -16,6 +16,7 @@ from vidvar.config import EncoderProfile, default_effects_profile
 from vidvar.ffmpeg.commands import OutputSpec, Samples, encode_args
 from vidvar.ffmpeg.probe import probe
 from vidvar.ffmpeg.tools import input_url
+from vidvar.render import picture
 
 SOURCES = {
     "mandelbrot": "mandelbrot=size=640x360:rate=25",
@@ -67,11 +68,12 @@ def run(variations: int = 5, seconds: int = 6) -> int:
             check=True,
         )
         info = probe(source)
+        frame = picture(info)
         plan = effects.plan_variations(profile, variations, effects.file_seed("cal", name))
         specs = [
             OutputSpec(
                 work / f"{name}-v{v.index}.mp4",
-                lambda a, b, tap=None, p=v.params, r=info.aspect: effects.video_graph(
+                lambda a, b, tap=None, p=v.params, r=frame: effects.video_graph(
                     p, r, a, b, tap=tap
                 ),
                 None,

@@ -14,6 +14,7 @@ from vidvar.config import EncoderProfile
 from vidvar.ffmpeg.commands import OutputSpec, encode_args
 from vidvar.ffmpeg.probe import MediaInfo, probe
 from vidvar.ffmpeg.tools import input_url
+from vidvar.render import picture
 
 ENCODER = EncoderProfile(name="default")
 STRENGTHS = range(0, 9)
@@ -39,7 +40,7 @@ BASE: dict[str, Any] = {
 def _encode(source: Path, info: MediaInfo, params: dict[str, Any], out: Path) -> float:
     spec = OutputSpec(
         path=out,
-        video_graph=lambda a, b: effects.video_graph(params, info.aspect, a, b, ENCODER.fps),
+        video_graph=lambda a, b: effects.video_graph(params, picture(info), a, b, ENCODER.fps),
         audio_chain=None,
     )
     before = children_cpu_seconds()

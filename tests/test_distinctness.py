@@ -167,7 +167,7 @@ def test_figures_respond_to_the_profile(
     assert min(f["ssim"] for f in tiny_figs) > max(f["ssim"] for f in default_figs)
 
 
-def test_unreachable_min_distance_replans_then_warns(
+def test_unreachable_min_distance_is_said_before_encoding_and_warned_about(
     workspace: Workspace, clips: ClipFactory, daemon_factory: Callable[..., DaemonProcess]
 ) -> None:
     workspace.data["profiles"] = {"tiny": TINY}
@@ -178,13 +178,17 @@ def test_unreachable_min_distance_replans_then_warns(
     [status] = completed(workspace.output)
     record = status["files"][0]
     assert status["state"] == "completed" and record["state"] == "completed"
-    assert (
-        "after 2 re-plan(s)" in record["warning"] and "min_sibling_distance 40" in record["warning"]
+    assert "min_sibling_distance 40" in record["warning"]
+    assert record["figures"]["replans"] == 0
+    names = [e["event"] for e in daemon.events()]
+    said = names.index(
+        "the effects profile cannot keep every variation within the distinctness bounds; "
+        "encoding the closest plan found"
     )
-    assert record["figures"]["replans"] == 2
-    assert (
-        sum(1 for e in daemon.events() if e["event"] == "re-planning variations out of bounds") == 2
-    )
+    assert said < names.index("ffmpeg started")  # before the encode
+    assert "auditioned candidates replaced" in names
+    assert "re-planning variations out of bounds" not in names
+    assert names.count("ffmpeg started") == 1
     assert len(record["outputs"]) == 2
 
 

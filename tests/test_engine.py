@@ -19,6 +19,7 @@ from vidvar.ffmpeg.commands import OutputSpec, encode_args
 from vidvar.ffmpeg.probe import MediaInfo, probe, verify_output, verify_outputs
 from vidvar.ffmpeg.runner import Runner
 from vidvar.ffmpeg.tools import input_url
+from vidvar.render import picture
 
 ENCODER = EncoderProfile(name="test", preset="ultrafast", crf=30)
 
@@ -40,7 +41,7 @@ def render(
         OutputSpec(
             path=out_dir / f"v{v.index}.mp4",
             video_graph=lambda a, b, p=v.params: effects.video_graph(
-                p, info.aspect, a, b, encoder.fps
+                p, picture(info), a, b, encoder.fps
             ),
             audio_chain=effects.audio_chain(v.params) if info.has_audio else None,
         )

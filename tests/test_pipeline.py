@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import ClipFactory, Workspace, wait_for
 from tests.pipeline_harness import Harness
+from vidvar import audition
 from vidvar.events import EncodeStarted, FileFinished, JobFinished
 from vidvar.store import WorkerRecord
 
@@ -33,9 +34,32 @@ def harness(workspace: Workspace) -> Iterator[Harness]:
     made.close()
 
 
-def test_variations_too_close_are_replanned_then_warned_about(
+def test_bounds_out_of_reach_are_known_before_the_one_encode(
     harness: Harness, clips: ClipFactory
 ) -> None:
+    harness.ws.data["profiles"] = {"tiny": TINY}
+    harness.ws.data["distinctness"] = {"min_sibling_distance": 40, "replans": 2}
+    harness.ws.write(profile="tiny", variations=2)
+    harness.reload()
+    harness.enqueue(clips.make(harness.ws.inbox / "clip.mp4"))
+    assert harness.run_next() == "completed"
+    # The audition tried other candidates on a few frames; nothing is encoded twice.
+    assert [e.outputs for e in harness.recorder.of(EncodeStarted)] == [2]
+    [finished] = harness.recorder.of(FileFinished)
+    assert finished.state == "completed"
+    assert "offers none closer" in (finished.warning or "")
+    assert "min_sibling_distance 40" in (finished.warning or "")
+    [status] = harness.ws.statuses()
+    assert status["files"][0]["figures"]["replans"] == 0
+    assert len(status["files"][0]["outputs"]) == 2
+
+
+def test_without_an_audition_variations_too_close_are_encoded_again(
+    harness: Harness, clips: ClipFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The safety net behind the audition: what the encode measures out of bounds is
+    # re-planned and encoded again, bounded by `replans`.
+    monkeypatch.setattr(audition, "wanted", lambda bounds: False)
     harness.ws.data["profiles"] = {"tiny": TINY}
     harness.ws.data["distinctness"] = {"min_sibling_distance": 40, "replans": 2}
     harness.ws.write(profile="tiny", variations=2)

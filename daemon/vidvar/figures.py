@@ -95,10 +95,14 @@ def sample_times(duration: float, count: int) -> list[float]:
     return [duration * (k + 0.5) / count for k in range(count)]
 
 
+def sampled(frames: list[bytes]) -> Sampled:
+    """Sample frames with their hashes."""
+    return Sampled(frames=frames, hashes=[phash(f) for f in frames])
+
+
 def load(path: Path, count: int) -> Sampled:
     """Read and hash `count` sample frames written during the encode (ffmpeg.Samples)."""
-    frames = read_samples(path, count, FRAME)
-    return Sampled(frames=frames, hashes=[phash(f) for f in frames])
+    return sampled(read_samples(path, count, FRAME))
 
 
 def distance(a: Sampled, b: Sampled) -> float:

@@ -126,6 +126,10 @@ class JobFolder:
         """Raw gray sample frames of a file's source (None) or of one variation."""
         return self.work_dir / f"{file_id}.{_which(variation)}.gray"
 
+    def audition(self, file_id: int) -> Path:
+        """Raw gray frames of candidate variations, rendered before the encode."""
+        return self.work_dir / f"{file_id}.audition.gray"
+
     def thumbs(self, file_id: int, variation: int | None) -> Path:
         """Raw colour thumbnails of a file's source (None) or of one variation."""
         return self.work_dir / f"{file_id}.{_which(variation)}.yuv"
@@ -167,6 +171,7 @@ class JobFolder:
             remove_quietly(self.thumbs(file_id, variation))
         remove_quietly(self.samples(file_id, None))
         remove_quietly(self.thumbs(file_id, None))
+        remove_quietly(self.audition(file_id))
         parent = self.output(stem, 1).parent
         while parent != self.path and parent.is_relative_to(self.path):
             with contextlib.suppress(OSError):

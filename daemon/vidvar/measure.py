@@ -56,7 +56,14 @@ def summarise(
     summary["replans"] = replans
     warning = None
     if bad:
-        warning = f"after {replans} re-plan(s) some variations are out of bounds: " + "; ".join(
-            bad[i] for i in sorted(bad)
+        # Without re-plans the audition found, before encoding, that the profile has
+        # nothing closer to offer.
+        head = (
+            f"after {replans} re-plan(s) "
+            if replans
+            else "the effects profile offers none closer: "
+        )
+        warning = (
+            head + "some variations are out of bounds: " + "; ".join(bad[i] for i in sorted(bad))
         )
     return summary, warning

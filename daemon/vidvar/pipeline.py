@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vidvar import effects
+from vidvar import audition, effects
 from vidvar import figures as fig
 from vidvar.effects import Variation
 from vidvar.errors import (
@@ -67,6 +67,7 @@ class FileRun:
         self.log = get_logger(job_id=job.id, file_id=record.id, file=record.name)
         self.began = time.monotonic()
         self.report = EncodeReporter(ctx, claim, job, record, tally)
+        self._unreachable: dict[int, str] = {}  # what the audition could not bring in bounds
 
     # -- the whole file -------------------------------------------------------------
 
@@ -193,11 +194,34 @@ class FileRun:
             head=source.head(),
         )
         self.store.set_file_duration(self.claim, self.record.id, info.duration)
+        job = self._render_job(source, info)
+        plan = self._plan(job)
+        return info, plan, self.report.render(job, plan, progress=True)
+
+    def _plan(self, job: RenderJob) -> list[Variation]:
+        """The variations to encode: auditioned against the distinctness bounds first
+        when they are set (vidvar.audition), so that none is encoded twice."""
         profile = self.ctx.config.profile(self.job.profile)
-        plan = effects.plan_variations(
-            profile, self.job.variations, effects.file_seed(self.job.id, self.record.name)
+        seed_parts = (self.job.id, self.record.name)
+        if not audition.wanted(job.distinctness):
+            return effects.plan_variations(
+                profile, self.job.variations, effects.file_seed(*seed_parts)
+            )
+        self.report.emit_phase("measuring")
+        chosen = audition.cast(
+            self.ctx.renderer, job, profile, self.job.variations, seed_parts, self.ctx.stop.event
         )
-        return info, plan, self.report.render(self._render_job(source, info), plan, progress=True)
+        self.report.cpu += chosen.cpu_seconds
+        if chosen.replaced:
+            self.log.info("auditioned candidates replaced", replaced=chosen.replaced)
+        if chosen.unreachable:
+            self._unreachable = chosen.unreachable
+            self.log.warning(
+                "the effects profile cannot keep every variation within the distinctness "
+                "bounds; encoding the closest plan found",
+                reasons=list(chosen.unreachable.values()),
+            )
+        return chosen.plan
 
     def _measure(
         self, source: OpenSource, info: MediaInfo, plan: list[Variation], rendered: Rendered
@@ -213,12 +237,14 @@ class FileRun:
         figures, bad = measure(plan, samples, source_frames, bounds)
         replans = 0
         profile = self.ctx.config.profile(self.job.profile)
-        while bad and replans < bounds.replans:
+        # The audition already tried to replace what it found out of bounds: only what
+        # the encode measured differently (it seldom does) is worth encoding again.
+        while (redo := sorted(set(bad) - set(self._unreachable))) and replans < bounds.replans:
             replans += 1
             try:
                 fresh = effects.plan_variations(
                     profile,
-                    len(bad),
+                    len(redo),
                     effects.file_seed(self.job.id, self.record.name, f"replan-{replans}"),
                     avoid=[v.params for v in plan],
                 )
@@ -226,10 +252,12 @@ class FileRun:
                 break  # the profile has nothing further to offer; the warning says so
             fresh = [
                 Variation(index=i, seed=v.seed, params=v.params)
-                for i, v in zip(sorted(bad), fresh, strict=True)
+                for i, v in zip(redo, fresh, strict=True)
             ]
             self.log.info(
-                "re-planning variations out of bounds", reasons=list(bad.values()), attempt=replans
+                "re-planning variations out of bounds",
+                reasons=[bad[i] for i in redo],
+                attempt=replans,
             )
             again = self.report.render(self._render_job(source, info), fresh, progress=False)
             rendered.outputs.update(again.outputs)

@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vidvar import effects
+from vidvar import effects, machine
+from vidvar import figures as fig
 from vidvar.config import DistinctnessConfig, EncoderProfile, WorkerConfig
 from vidvar.effects import Variation
-from vidvar.ffmpeg.commands import OutputSpec, Samples, encode_args
+from vidvar.ffmpeg.commands import OutputSpec, Samples, audition_args, common_size, encode_args
+from vidvar.ffmpeg.frames import read_audition
 from vidvar.ffmpeg.probe import MediaInfo, verify_outputs
 from vidvar.ffmpeg.runner import Runner
 from vidvar.figures import sample_times
@@ -25,6 +27,11 @@ from vidvar.jobfolder import JobFolder
 from vidvar.preview import moments
 
 PROGRESS_POLL_SECONDS = 0.25
+
+
+def picture(info: MediaInfo) -> effects.Picture:
+    """What each variation's filters get from the common chain (see effects.Picture)."""
+    return effects.Picture(info.aspect, common_size(info))
 
 
 @dataclass(frozen=True)
@@ -99,12 +106,24 @@ class Rendered:
 Step = Started | Advanced | Finished | Verifying | Rendered
 
 
+@dataclass(frozen=True)
+class Auditioned:
+    """How candidates look at the sample moments, before any of them is encoded."""
+
+    source: fig.Sampled
+    candidates: dict[int, fig.Sampled]  # by variation index
+    cpu_seconds: float
+
+
 class Renderer:
     """Encodes plans in fan-out groups with one supervised ffmpeg per group."""
 
     def __init__(self, runner: Runner, worker: WorkerConfig) -> None:
         self.runner = runner
         self.worker = worker
+        # Files encoded at once share the machine; each run's encoders get its share.
+        at_once = worker.files_at_once()
+        self.cores = max(1, machine.cores() // at_once) if at_once > 1 else None
 
     def steps(
         self, job: RenderJob, plan: list[Variation], cancel: threading.Event | None = None
@@ -124,7 +143,7 @@ class Renderer:
             specs = [self._spec(job, v) for v in group]
             expected = info.duration / min(v.speed for v in group)
             with self.runner.start(
-                encode_args(job.source.url, info, specs, job.encoder, samples),
+                encode_args(job.source.url, info, specs, job.encoder, samples, cores=self.cores),
                 cancel=cancel,
                 stall_seconds=self.worker.stall_seconds,
                 grace_seconds=min(self.worker.stop_grace_seconds, 5.0),
@@ -166,6 +185,42 @@ class Renderer:
         assert result is not None
         return result
 
+    def audition(
+        self, job: RenderJob, plan: list[Variation], cancel: threading.Event | None = None
+    ) -> Auditioned:
+        """The sample frames the encode would take of the source and of each planned
+        variation, rendered from those moments alone (commands.audition_args)."""
+        info, count = job.info, job.distinctness.frames
+        out = job.folder.audition(job.file_id)
+        frame = picture(info)
+        args = audition_args(
+            job.source.url,
+            info,
+            sample_times(info.duration, count),
+            [effects.look_filters(v.params, frame) for v in plan],
+            out,
+        )
+        try:
+            with self.runner.start(
+                args,
+                cancel=cancel,
+                stall_seconds=self.worker.stall_seconds,
+                grace_seconds=min(self.worker.stop_grace_seconds, 5.0),
+                pass_fds=job.source.pass_fds,
+            ) as run:
+                while not run.wait(PROGRESS_POLL_SECONDS):
+                    pass
+                assert run.finished is not None
+                cpu = run.finished.cpu_seconds or 0.0
+            groups = read_audition(out, len(plan) + 1, count)
+        finally:
+            out.unlink(missing_ok=True)
+        return Auditioned(
+            source=fig.sampled(groups[0]),
+            candidates={v.index: fig.sampled(g) for v, g in zip(plan, groups[1:], strict=True)},
+            cpu_seconds=cpu,
+        )
+
     def _samples(self, job: RenderJob) -> Samples | None:
         if not (job.measuring or job.previewing):
             return None
@@ -184,7 +239,7 @@ class Renderer:
         return OutputSpec(
             path=folder.temp_output(job.file_id, v.index),
             video_graph=functools.partial(
-                effects.video_graph, v.params, job.info.aspect, fps=job.encoder.fps
+                effects.video_graph, v.params, picture(job.info), fps=job.encoder.fps
             ),
             audio_chain=effects.audio_chain(v.params) if job.info.has_audio else None,
             sample_path=folder.samples(job.file_id, v.index) if job.measuring else None,

@@ -11,19 +11,21 @@ from vidvar.effects.catalogue import (
     EffectsProfile,
     default_effects_profile,
 )
-from vidvar.effects.graph import audio_chain, describe, video_graph
+from vidvar.effects.graph import Picture, audio_chain, describe, look_filters, video_graph
 from vidvar.effects.plan import Variation, distance, file_seed, params_for_seed, plan_variations
 
 __all__ = [
     "CATALOGUE",
     "EffectSpec",
     "EffectsProfile",
+    "Picture",
     "Variation",
     "audio_chain",
     "default_effects_profile",
     "describe",
     "distance",
     "file_seed",
+    "look_filters",
     "params_for_seed",
     "plan_variations",
     "video_graph",

@@ -6,11 +6,11 @@ so a name such as `-x.mp4` or `a:b.mp4` is never read as an option or protocol.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from vidvar import machine
 from vidvar.config import EncoderProfile
 from vidvar.ffmpeg.probe import MediaInfo
 from vidvar.ffmpeg.tools import ffmpeg, input_url
@@ -48,7 +48,7 @@ class Samples:
 
     def chain(self) -> str:
         """The first frame at or after each moment, scaled down and gray."""
-        return f"{_select(self.times)},scale={self.size}:{self.size}:flags=area,format=gray"
+        return f"{_select(self.times)},{sample_scale(self.size)}"
 
     def thumb_chain(self) -> str:
         """The first frame at or after each preview moment, fitted into a thumbnail."""
@@ -84,6 +84,12 @@ class Samples:
         return segment, [(label, path, fmt) for label, path, _chain, fmt in wanted]
 
 
+def sample_scale(size: int = SAMPLE_SIZE) -> str:
+    """A frame as the figures see it: `size` x `size`, area-averaged, gray (square pixels,
+    so that frames of any source join one stream)."""
+    return f"scale={size}:{size}:flags=area,setsar=1,format=gray"
+
+
 def _select(times: Sequence[float]) -> str:
     """Frame 0, then the first later frame at or after each moment.
 
@@ -104,9 +110,12 @@ def encode_args(
     outputs: Sequence[OutputSpec],
     encoder: EncoderProfile,
     samples: Samples | None = None,
+    *,
+    cores: int | None = None,
 ) -> list[str]:
     """One decode of `source` (an ffmpeg input URL), `split` into one filter chain and
-    one encoder per output.
+    one encoder per output; `cores` is this run's share of the machine (all of it when
+    None), which the encoders' threads are sized to.
 
     Work common to every output (square pixels, even size, 8-bit 4:2:0) runs once
     before the split. With `samples`, a few small frames of the source and of each
@@ -142,12 +151,50 @@ def encode_args(
         args += ["-map", f"[v{i}]"]
         if with_audio:
             args += ["-map", f"[a{i}]"]
-        args += _encoder_options(encoder, n, with_audio)
+        args += _encoder_options(encoder, n, with_audio, cores)
         args += [*_CLEAN_OUTPUT, input_url(out.path)]
     for label, path, pix_fmt in taps:
         args += ["-map", f"[{label}]", "-fps_mode", "passthrough", "-f", "rawvideo"]
         args += ["-pix_fmt", pix_fmt, input_url(path)]
     return args
+
+
+# An audition reads at most this long after each moment for its frame: a stream with a
+# longer gap between frames gives that moment up (the encode's samples still measure it).
+AUDITION_WINDOW_SECONDS = 10
+
+
+def audition_args(
+    source: str,
+    info: MediaInfo,
+    times: Sequence[float],
+    looks: Sequence[Sequence[str]],
+    out: Path,
+    size: int = SAMPLE_SIZE,
+) -> list[str]:
+    """The source and each candidate look (its filters) at `times`, as gray sample frames.
+
+    The frames the encode's tap would take, for a sliver of an encode: each moment is
+    its own input, seeked to (ffmpeg decodes from the keyframe before it and keeps the
+    first frame at or after it), so only a few frames are decoded, and every look runs
+    on those frames alone. `out` gets rawvideo: the source's frames, then each look's,
+    `len(times)` frames apiece (fewer when a moment lies past the end).
+    """
+    args = [ffmpeg(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
+    for moment in times:
+        args += ["-ss", f"{moment:.3f}", "-t", str(AUDITION_WINDOW_SECONDS), "-i", source]
+    graph = [f"[{k}:v:0]trim=end_frame=1,setpts=PTS-STARTPTS[m{k}]" for k in range(len(times))]
+    branches = len(looks) + 1
+    graph.append(
+        "".join(f"[m{k}]" for k in range(len(times)))
+        + f"concat=n={len(times)}:v=1:a=0,{','.join(common_chain(info))},split={branches}"
+        + "".join(f"[c{b}]" for b in range(branches))
+    )
+    for b, look in enumerate([[], *looks]):
+        graph.append(f"[c{b}]{','.join([*look, sample_scale(size)])}[o{b}]")
+    graph.append("".join(f"[o{b}]" for b in range(branches)) + f"concat=n={branches}:v=1:a=0[out]")
+    args += ["-filter_complex", ";".join(graph), "-map", "[out]"]
+    return [*args, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", input_url(out)]
 
 
 # Strip source metadata, chapters and encoder version tags (x264's SEI too).
@@ -158,7 +205,9 @@ _CLEAN_OUTPUT = (
 )
 
 
-def _encoder_options(encoder: EncoderProfile, outputs: int, with_audio: bool) -> list[str]:
+def _encoder_options(
+    encoder: EncoderProfile, outputs: int, with_audio: bool, cores: int | None
+) -> list[str]:
     args = ["-c:v", "libx264", "-preset", encoder.preset, "-crf", str(encoder.crf)]
     # A keyframe every 2 s: players and the preview sheet seek without decoding the
     # whole clip from its start.
@@ -172,7 +221,7 @@ def _encoder_options(encoder: EncoderProfile, outputs: int, with_audio: bool) ->
             "-bufsize",
             encoder.bufsize or encoder.max_bitrate,
         ]
-    threads = encoder.threads or fanout_threads(outputs)
+    threads = encoder.threads or fanout_threads(outputs, cores)
     if threads:
         args += ["-threads", str(threads)]
     if with_audio:
@@ -189,16 +238,25 @@ def common_chain(info: MediaInfo) -> list[str]:
     return common
 
 
-def fanout_threads(outputs: int) -> int:
+def common_size(info: MediaInfo) -> tuple[int, int] | None:
+    """The exact picture size common_chain hands every output, or None when only ffmpeg
+    knows it (non-square pixels: its rounding of width x sar is not the probe's)."""
+    if not info.square_pixels:
+        return None
+    return info.width // 2 * 2, info.height // 2 * 2
+
+
+def fanout_threads(outputs: int, cores: int | None = None) -> int:
     """x264 threads per encoder when several share one process (0: x264's own choice).
 
     x264's default (1.5 x cores each) oversubscribes a small box five times over;
-    two each kept all cores busy for 3-4% less CPU in measurements on 2 cores.
+    two each kept all cores busy for 3-4% less CPU in measurements on 2 cores. `cores`
+    is the run's share of the machine (files encoded at once split it).
     """
-    if outputs <= 1:
+    if outputs <= 1 and cores is None:
         return 0
-    cores = os.cpu_count() or 2
-    return max(2, -(-cores * 3 // (2 * outputs)))
+    share = cores or machine.cores()
+    return max(2, -(-share * 3 // (2 * outputs)))
 
 
 def _drawtext_text(text: str) -> str:

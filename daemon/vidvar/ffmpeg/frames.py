@@ -30,6 +30,21 @@ def read_samples(path: Path, count: int, size: int = SAMPLE_SIZE) -> list[bytes]
     return read_frames(path, count, size * size)
 
 
+def read_audition(
+    path: Path, groups: int, count: int, size: int = SAMPLE_SIZE
+) -> list[list[bytes]]:
+    """The gray frames of an audition (commands.audition_args): `groups` runs of `count`
+    frames, the source's first; a moment past the end repeats its group's last frame."""
+    frame = size * size
+    data = path.read_bytes()
+    each = len(data) // frame // groups
+    if each == 0:
+        raise FfmpegError("the audition wrote no frames")
+    frames = [data[i * frame : (i + 1) * frame] for i in range(each * groups)]
+    runs = [frames[g * each : (g + 1) * each] for g in range(groups)]
+    return [(run + [run[-1]] * count)[:count] for run in runs]
+
+
 def read_thumbnails(path: Path, count: int) -> list[bytes]:
     """Colour thumbnails written by a Samples tap."""
     return read_frames(path, count, THUMB_BYTES)
