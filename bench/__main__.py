@@ -5,6 +5,9 @@
     python -m bench distances
     python -m bench presets
     python -m bench grain
+    python -m bench effects [--rounds 3] [--sizes 720p,1080p]
+    python -m bench reference [--rounds 3] [--variations 5] [--seconds 20] [--noisy]
+    python -m bench utilisation [--concurrency 1,2] [--rounds 2] [--files 5]
     python -m bench progress [--seconds 60] [--size 1920x1080] [--variations 5]
     python -m bench web [--jobs 1000]
 
@@ -17,7 +20,18 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import distances, grain, presets, progress, scale, throughput, web
+from bench import (
+    distances,
+    effects,
+    grain,
+    presets,
+    progress,
+    reference,
+    scale,
+    throughput,
+    utilisation,
+    web,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,6 +55,19 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("distances", help="figures of the default profile; CPU of measuring")
     sub.add_parser("presets", help="x264 presets: CPU, size and SSIM against 'slow'")
     sub.add_parser("grain", help="grain strength: CPU, size and what the encoder keeps")
+    e = sub.add_parser("effects", help="CPU of each effect alone and of the profiles")
+    e.add_argument("--rounds", type=int, default=3)
+    e.add_argument("--sizes", default="720p,1080p", help="comma-separated: 720p, 1080p")
+    r = sub.add_parser("reference", help="the reference pipeline vs vidvar, side by side")
+    r.add_argument("--rounds", type=int, default=3)
+    r.add_argument("--variations", type=int, default=5)
+    r.add_argument("--seconds", type=float, default=20)
+    r.add_argument("--noisy", action="store_true", help="a clip with moving noise")
+    u = sub.add_parser("utilisation", help="how busy the cores are over a 5-file batch")
+    u.add_argument("--concurrency", default="1,2", help="worker.concurrency values, first: base")
+    u.add_argument("--rounds", type=int, default=2)
+    u.add_argument("--files", type=int, default=5)
+    u.add_argument("--seconds", type=float, default=10)
     pr = sub.add_parser("progress", help="how soon progress shows, how many values a job writes")
     pr.add_argument("--seconds", type=float, default=60)
     pr.add_argument("--size", default="1920x1080")
@@ -52,6 +79,13 @@ def main(argv: list[str] | None = None) -> int:
         return web.run(args.jobs)
     if args.what == "progress":
         return progress.run(args.seconds, args.size, args.variations)
+    if args.what == "utilisation":
+        levels = [int(n) for n in args.concurrency.split(",")]
+        return utilisation.run(levels, args.rounds, args.files, args.seconds)
+    if args.what == "reference":
+        return reference.run(args.rounds, args.variations, args.seconds, args.noisy)
+    if args.what == "effects":
+        return effects.run(args.rounds, args.sizes.split(","))
     if args.what == "grain":
         return grain.run()
     if args.what == "presets":

@@ -8,10 +8,13 @@ import json
 import os
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -158,3 +161,103 @@ def shared_work_args(source: Path, info: MediaInfo) -> list[str]:
     if info.has_audio:
         args += ["-map", "0:a:0"]
     return [*args, "-f", "null", "-"]
+
+
+@dataclass
+class DaemonRun:
+    """What one batch dropped into a running daemon cost, from the drop to the last job."""
+
+    cpu: float  # the daemon and every ffmpeg it ran
+    wall: float
+    statuses: list[dict[str, Any]]  # each job's status.json at the end
+    events: list[dict[str, Any]]  # the daemon's log
+    daemon_rss: float  # MB
+    ffmpeg_rss: float  # MB, the largest ffmpeg
+
+    def busy(self, cores: int | None = None) -> float:
+        """Core utilisation: busy CPU-seconds / (wall x cores)."""
+        return self.cpu / (self.wall * (cores or os.cpu_count() or 1))
+
+
+def drop_and_wait(
+    sources: list[Path], count: int, watch: dict[str, Any] | None = None, **sections: Any
+) -> DaemonRun:
+    """Start a daemon (config `sections` over the bench workspace), drop `sources` into
+    its inbox at once, and measure until every job's status.json says it ended."""
+    root, config = workspace(variations=count, on_success="keep", **(watch or {}))
+    if sections:
+        update_config(config, **sections)
+    daemon = Daemon(config)
+    try:
+        staged = []
+        for source in sources:
+            staged.append(root / "staging" / source.name)
+            shutil.copyfile(source, staged[-1])
+        ffmpeg_peak = [0.0]
+        done = threading.Event()
+
+        def sample() -> None:
+            # VmHWM is a high-water mark: reading it twice a second loses nothing but
+            # the last half second of a process, and keeps the sampler off the CPUs.
+            while not done.wait(0.5):
+                for child in children_of(daemon.proc.pid):
+                    with contextlib.suppress(OSError):
+                        ffmpeg_peak[0] = max(ffmpeg_peak[0], peak_rss_mb(child))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        cpu0 = cpu_seconds_with_children(daemon.proc.pid)
+        start = time.monotonic()
+        for path in staged:
+            path.rename(root / "share" / "inbox" / path.name)  # the drop
+        while True:
+            statuses = _statuses(root / "share" / "output")
+            if len(statuses) == len(sources) and all(
+                s.get("state") in ("completed", "failed", "cancelled") for s in statuses
+            ):
+                break
+            time.sleep(0.1)  # the harness must stay off the CPUs it measures
+        wall = time.monotonic() - start
+        cpu = cpu_seconds_with_children(daemon.proc.pid) - cpu0
+        done.set()
+        sampler.join()
+        failed = [s for s in statuses if s["state"] != "completed"]
+        if failed:
+            raise RuntimeError(f"the daemon did not complete a job: {failed[0]}")
+        return DaemonRun(
+            cpu=cpu,
+            wall=wall,
+            statuses=statuses,
+            events=daemon.events(),
+            daemon_rss=peak_rss_mb(daemon.proc.pid),
+            ffmpeg_rss=ffmpeg_peak[0],
+        )
+    finally:
+        daemon.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _statuses(output: Path) -> list[dict[str, Any]]:
+    found = []
+    for path in output.glob("*/status.json"):
+        with contextlib.suppress(OSError, ValueError):
+            found.append(json.loads(path.read_text()))
+    return found
+
+
+def testsrc_clip(path: Path, size: str, seconds: float, *, noisy: bool = False) -> Path:
+    """A generated H.264 + AAC clip (testsrc2, 30 fps; `noisy`: with moving noise, like
+    footage from a small sensor)."""
+    graph = f"testsrc2=size={size}:rate=30:duration={seconds}"
+    if noisy:
+        graph += ",noise=alls=12:allf=t"
+    subprocess.run(
+        [
+            *("ffmpeg", "-v", "error", "-y", "-nostdin", "-f", "lavfi", "-i", graph),
+            *("-f", "lavfi", "-i", f"sine=duration={seconds}"),
+            *("-c:v", "libx264", "-preset", "fast", "-pix_fmt", "yuv420p", "-c:a", "aac"),
+            str(path),
+        ],
+        check=True,
+    )
+    return path

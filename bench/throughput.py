@@ -8,25 +8,18 @@ random plan with a fixed one would measure the plans, not the orchestration."""
 
 from __future__ import annotations
 
-import contextlib
-import json
 import shutil
 import subprocess
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from bench.common import (
-    Daemon,
     children_cpu_seconds,
-    children_of,
-    cpu_seconds_with_children,
+    drop_and_wait,
     median,
-    peak_rss_mb,
     shared_work_args,
-    update_config,
     workspace,
 )
 from vidvar import effects
@@ -34,6 +27,7 @@ from vidvar.config import EncoderProfile, WorkerConfig
 from vidvar.ffmpeg.commands import OutputSpec, encode_args
 from vidvar.ffmpeg.probe import MediaInfo, probe
 from vidvar.ffmpeg.tools import input_url
+from vidvar.render import picture
 
 Params = dict[str, Any]  # one variation's effects, as status.json lists them
 
@@ -109,7 +103,7 @@ def _specs(info: MediaInfo, group: list[Params], first: int, out: Path) -> list[
         OutputSpec(
             path=out / f"v{first + offset + 1}.mp4",
             video_graph=lambda a, b, p=params: effects.video_graph(
-                p, info.aspect, a, b, ENCODER.fps
+                p, picture(info), a, b, ENCODER.fps
             ),
             audio_chain=effects.audio_chain(params) if info.has_audio else None,
         )
@@ -149,69 +143,29 @@ def run_shared(source: Path) -> float:
 def run_daemon(source: Path, count: int) -> tuple[dict[str, float], list[Params]]:
     """Drop the clip into a running daemon's inbox; measure until status.json says
     completed. Returns the figures and the effects of the variations it made."""
-    root, config = workspace(variations=count, on_success="keep")
-    update_config(config, worker={"fanout": WorkerConfig().fanout})
-    daemon = Daemon(config)
-    try:
-        staged = root / "staging" / source.name
-        shutil.copyfile(source, staged)
-        ffmpeg_peak = [0.0]
-        done = threading.Event()
-
-        def sample() -> None:
-            # VmHWM is a high-water mark: reading it twice a second loses nothing but
-            # the last half second of a process, and keeps the sampler off the CPUs.
-            while not done.wait(0.5):
-                for child in children_of(daemon.proc.pid):
-                    with contextlib.suppress(OSError):
-                        ffmpeg_peak[0] = max(ffmpeg_peak[0], peak_rss_mb(child))
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        cpu0 = cpu_seconds_with_children(daemon.proc.pid)
-        start = time.monotonic()
-        staged.rename(root / "share" / "inbox" / source.name)  # the drop
-        while True:
-            statuses = list((root / "share" / "output").glob("*/status.json"))
-            if statuses:
-                try:
-                    state = json.loads(statuses[0].read_text())["state"]
-                except (OSError, ValueError):
-                    state = ""
-                if state in ("completed", "failed"):
-                    break
-            time.sleep(0.1)  # the harness must stay off the CPUs it measures
-        wall = time.monotonic() - start
-        cpu = cpu_seconds_with_children(daemon.proc.pid) - cpu0
-        done.set()
-        sampler.join()
-        status = json.loads(statuses[0].read_text())
-        if state != "completed":
-            raise RuntimeError(f"the daemon failed the job: {status}")
-        plan = [o["effects"] for o in sorted(status["files"][0]["outputs"], key=_variation)]
-        events = daemon.events()
-        queued = _ts(next(e for e in events if e.get("event") == "queued"))
-        started = _ts(next(e for e in events if e.get("event") == "ffmpeg started"))
-        encoding = sum(float(e["seconds"]) for e in events if e.get("event") == "ffmpeg finished")
-        replanned = sum(
-            len(e.get("reasons", []))
-            for e in events
-            if e.get("event") == "re-planning variations out of bounds"
-        )
-        return {
-            "cpu": cpu,
-            "wall": wall,
-            "replanned": float(replanned),
-            # Drop to done, less the daemon's own encodes: what orchestration costs, free
-            # of the run-to-run noise that separates c from b.
-            "orchestration": wall - encoding,
-            "latency": started - queued,
-            "daemon_rss": peak_rss_mb(daemon.proc.pid),
-            "ffmpeg_rss": ffmpeg_peak[0],
-        }, plan
-    finally:
-        daemon.stop()
-        shutil.rmtree(root, ignore_errors=True)
+    done = drop_and_wait([source], count, worker={"fanout": WorkerConfig().fanout})
+    [status] = done.statuses
+    plan = [o["effects"] for o in sorted(status["files"][0]["outputs"], key=_variation)]
+    events = done.events
+    queued = _ts(next(e for e in events if e.get("event") == "queued"))
+    started = _ts(next(e for e in events if e.get("event") == "ffmpeg started"))
+    encoding = sum(float(e["seconds"]) for e in events if e.get("event") == "ffmpeg finished")
+    replanned = sum(
+        len(e.get("reasons", []))
+        for e in events
+        if e.get("event") == "re-planning variations out of bounds"
+    )
+    return {
+        "cpu": done.cpu,
+        "wall": done.wall,
+        "replanned": float(replanned),
+        # Drop to done, less the daemon's own encodes: what orchestration costs, free
+        # of the run-to-run noise that separates c from b.
+        "orchestration": done.wall - encoding,
+        "latency": started - queued,
+        "daemon_rss": done.daemon_rss,
+        "ffmpeg_rss": done.ffmpeg_rss,
+    }, plan
 
 
 def _spread(numerators: list[float], denominators: list[float]) -> str:
