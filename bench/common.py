@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from vidvar import effects
+from vidvar.effects import Picture
 from vidvar.ffmpeg.commands import common_chain
 from vidvar.ffmpeg.probe import MediaInfo
 from vidvar.ffmpeg.tools import ffmpeg, input_url
@@ -261,3 +263,14 @@ def testsrc_clip(path: Path, size: str, seconds: float, *, noisy: bool = False) 
         check=True,
     )
     return path
+
+
+def earlier_graph(params: dict[str, Any], frame: Picture, fps: float | None) -> Any:
+    """A variation's video graph as earlier releases built it: geometry always through
+    perspective, grain as moving noise (new noise every frame). For side-by-side runs."""
+    rest = {k: v for k, v in params.items() if k != "grain"}
+    old = Picture(frame.aspect, None)
+    if not params.get("grain"):
+        return lambda a, b: effects.video_graph(rest, old, a, b, fps)
+    noise = f"noise=alls={params['grain']}:allf=t:all_seed={params['grain_seed']}"
+    return lambda a, b: f"[{a}]{noise}[{b}g];" + effects.video_graph(rest, old, f"{b}g", b, fps)

@@ -15,7 +15,13 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from bench.common import children_cpu_seconds, median, shared_work_args, workspace
+from bench.common import (
+    children_cpu_seconds,
+    earlier_graph,
+    median,
+    shared_work_args,
+    workspace,
+)
 from vidvar import effects
 from vidvar.config import EffectSpec, EffectsProfile, EncoderProfile, default_effects_profile
 from vidvar.effects import Picture
@@ -75,15 +81,8 @@ def _graph(params: dict[str, Any], frame: Picture) -> Any:
     if params.get("moving grain"):
         return lambda a, b: f"[{a}]{MOVING_GRAIN},setsar=1,format=yuv420p[{b}]"
     if params.get("as before"):
-        # Earlier releases: geometry always through perspective, grain as moving noise.
-        rest = {k: v for k, v in params.items() if k not in ("as before", "grain")}
-        old = Picture(frame.aspect, None)
-        if not params.get("grain"):
-            return lambda a, b: effects.video_graph(rest, old, a, b, ENCODER.fps)
-        noise = f"noise=alls={params['grain']}:allf=t:all_seed={params['grain_seed']}"
-        return lambda a, b: (
-            f"[{a}]{noise}[{b}g];" + effects.video_graph(rest, old, f"{b}g", b, ENCODER.fps)
-        )
+        rest = {k: v for k, v in params.items() if k != "as before"}
+        return earlier_graph(rest, frame, ENCODER.fps)
     return lambda a, b: effects.video_graph(params, frame, a, b, ENCODER.fps)
 
 

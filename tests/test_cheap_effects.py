@@ -3,13 +3,13 @@ see folded into the crop, grain as a still pattern."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bench.common import video_ssim
 from tests.conftest import ClipFactory
 from vidvar import effects
 from vidvar.effects import Picture
@@ -18,18 +18,6 @@ from vidvar.ffmpeg.probe import probe
 from vidvar.render import picture
 
 ZOOM = {"zoom": 1.06, "zoom_x": 0.2, "zoom_y": 0.8}
-
-
-def ssim(a: Path, b: Path) -> float:
-    done = subprocess.run(
-        ["ffmpeg", "-nostdin", "-i", str(a), "-i", str(b), "-lavfi", "ssim", "-f", "null", "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    found = re.search(r"All:([0-9.]+)", done.stderr)
-    assert found, done.stderr
-    return float(found.group(1))
 
 
 def lossless(source: Path, graph: str, out: Path) -> Path:
@@ -89,7 +77,7 @@ def test_crop_and_scale_look_like_the_perspective_pass_they_replace(
     moved = {**params, "zoom_x": params["zoom_x"] + (-1 if params["zoom_x"] > 0.5 else 1) / 8}
     nudge = ",".join([*look_filters(moved, Picture(info.aspect, None)), "format=yuv420p"])
     shifted = lossless(source, nudge, tmp_path / "shifted.mp4")
-    assert ssim(new_out, old_out) > ssim(old_out, shifted)
+    assert video_ssim(new_out, old_out) > video_ssim(old_out, shifted)
 
 
 def test_still_grain_is_seeded_and_the_same_on_every_frame() -> None:

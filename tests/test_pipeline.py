@@ -34,15 +34,20 @@ def harness(workspace: Workspace) -> Iterator[Harness]:
     made.close()
 
 
-def test_bounds_out_of_reach_are_known_before_the_one_encode(
-    harness: Harness, clips: ClipFactory
-) -> None:
+def run_unreachable(harness: Harness, clips: ClipFactory) -> None:
+    """Two variations of a profile too faint to ever be 40 bits apart, to the end."""
     harness.ws.data["profiles"] = {"tiny": TINY}
     harness.ws.data["distinctness"] = {"min_sibling_distance": 40, "replans": 2}
     harness.ws.write(profile="tiny", variations=2)
     harness.reload()
     harness.enqueue(clips.make(harness.ws.inbox / "clip.mp4"))
     assert harness.run_next() == "completed"
+
+
+def test_bounds_out_of_reach_are_known_before_the_one_encode(
+    harness: Harness, clips: ClipFactory
+) -> None:
+    run_unreachable(harness, clips)
     # The audition tried other candidates on a few frames; nothing is encoded twice.
     assert [e.outputs for e in harness.recorder.of(EncodeStarted)] == [2]
     [finished] = harness.recorder.of(FileFinished)
@@ -60,12 +65,7 @@ def test_without_an_audition_variations_too_close_are_encoded_again(
     # The safety net behind the audition: what the encode measures out of bounds is
     # re-planned and encoded again, bounded by `replans`.
     monkeypatch.setattr(audition, "wanted", lambda bounds: False)
-    harness.ws.data["profiles"] = {"tiny": TINY}
-    harness.ws.data["distinctness"] = {"min_sibling_distance": 40, "replans": 2}
-    harness.ws.write(profile="tiny", variations=2)
-    harness.reload()
-    harness.enqueue(clips.make(harness.ws.inbox / "clip.mp4"))
-    assert harness.run_next() == "completed"
+    run_unreachable(harness, clips)
     # The first encode plus one per re-plan: each re-plan renders only what was too close.
     encodes = harness.recorder.of(EncodeStarted)
     assert [e.outputs for e in encodes] == [2, 1, 1]

@@ -21,7 +21,7 @@ from vidvar.effects import Variation
 from vidvar.ffmpeg.commands import OutputSpec, Samples, audition_args, common_size, encode_args
 from vidvar.ffmpeg.frames import read_audition
 from vidvar.ffmpeg.probe import MediaInfo, verify_outputs
-from vidvar.ffmpeg.runner import Runner
+from vidvar.ffmpeg.runner import FfmpegRun, Runner
 from vidvar.figures import sample_times
 from vidvar.jobfolder import JobFolder
 from vidvar.preview import moments
@@ -142,13 +142,8 @@ class Renderer:
             group = plan[start : start + fanout]
             specs = [self._spec(job, v) for v in group]
             expected = info.duration / min(v.speed for v in group)
-            with self.runner.start(
-                encode_args(job.source.url, info, specs, job.encoder, samples, cores=self.cores),
-                cancel=cancel,
-                stall_seconds=self.worker.stall_seconds,
-                grace_seconds=min(self.worker.stop_grace_seconds, 5.0),
-                pass_fds=job.source.pass_fds,
-            ) as run:
+            args = encode_args(job.source.url, info, specs, job.encoder, samples, cores=self.cores)
+            with self._start(job, args, cancel) as run:
                 yield Started(run.pid, run.started_at, len(group))
                 last = -1.0
                 while not run.wait(PROGRESS_POLL_SECONDS):
@@ -201,13 +196,7 @@ class Renderer:
             out,
         )
         try:
-            with self.runner.start(
-                args,
-                cancel=cancel,
-                stall_seconds=self.worker.stall_seconds,
-                grace_seconds=min(self.worker.stop_grace_seconds, 5.0),
-                pass_fds=job.source.pass_fds,
-            ) as run:
+            with self._start(job, args, cancel) as run:
                 while not run.wait(PROGRESS_POLL_SECONDS):
                     pass
                 assert run.finished is not None
@@ -219,6 +208,16 @@ class Renderer:
             source=fig.sampled(groups[0]),
             candidates={v.index: fig.sampled(g) for v, g in zip(plan, groups[1:], strict=True)},
             cpu_seconds=cpu,
+        )
+
+    def _start(self, job: RenderJob, args: list[str], cancel: threading.Event | None) -> FfmpegRun:
+        """A supervised ffmpeg reading the job's source."""
+        return self.runner.start(
+            args,
+            cancel=cancel,
+            stall_seconds=self.worker.stall_seconds,
+            grace_seconds=min(self.worker.stop_grace_seconds, 5.0),
+            pass_fds=job.source.pass_fds,
         )
 
     def _samples(self, job: RenderJob) -> Samples | None:
