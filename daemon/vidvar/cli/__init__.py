@@ -112,18 +112,19 @@ COMMANDS: list[tuple[str, Any, str, str, str]] = [
     (
         "run",
         cmd_run,
-        "the daemon: watchers + one worker, until SIGTERM/SIGINT",
+        "the daemon: watchers + workers, until SIGTERM/SIGINT",
         "Watch every hot folder and process jobs, in the foreground, until SIGTERM or\n"
-        "SIGINT (Ctrl-C). The running encode is stopped and its file re-queued; a\n"
-        "second signal stops at once. Exit 0 after a clean stop.",
+        "SIGINT (Ctrl-C); worker.concurrency files are encoded at once. Running\n"
+        "encodes are stopped and their files re-queued; a second signal stops at\n"
+        "once. Exit 0 after a clean stop.",
         "  vidvar run -c /etc/vidvar/vidvar.yaml",
     ),
     (
         "worker",
         cmd_worker,
-        "a worker only (more processes or machines)",
-        "Process queued jobs without watching folders: one per extra process, or\n"
-        "per machine sharing a PostgreSQL database and the same share paths.",
+        "workers only (more machines)",
+        "Process queued jobs without watching folders (worker.concurrency files at\n"
+        "once): on machines sharing a PostgreSQL database and the same share paths.",
         "  vidvar worker -c /etc/vidvar/vidvar.yaml",
     ),
     (
