@@ -64,24 +64,19 @@ def cast(
         if not bad:
             break
         try:
-            fresh = effects.plan_variations(
+            plan, fresh = effects.replace_variations(
+                plan,
+                sorted(bad),
                 profile,
-                len(bad),
                 effects.file_seed(*seed_parts, f"audition-{round_number}"),
-                avoid=tried,
+                tried,
             )
         except PlanError:
             break  # nothing further in the profile: keep the best plan found
-        fresh = [
-            Variation(index=index, seed=v.seed, params=v.params)
-            for index, v in zip(sorted(bad), fresh, strict=True)
-        ]
         tried += [v.params for v in fresh]
         replaced += len(fresh)
         heard = renderer.audition(job, fresh, cancel)
         samples.update(heard.candidates)
         cpu += heard.cpu_seconds
-        by_index = {v.index: v for v in fresh}
-        plan = [by_index.get(v.index, v) for v in plan]
         _figures, bad = measure(plan, samples, source, bounds)
     return Cast(plan=plan, replaced=replaced, unreachable=bad, cpu_seconds=cpu)

@@ -242,18 +242,14 @@ class FileRun:
         while (redo := sorted(set(bad) - set(self._unreachable))) and replans < bounds.replans:
             replans += 1
             try:
-                fresh = effects.plan_variations(
+                plan, fresh = effects.replace_variations(
+                    plan,
+                    redo,
                     profile,
-                    len(redo),
                     effects.file_seed(self.job.id, self.record.name, f"replan-{replans}"),
-                    avoid=[v.params for v in plan],
                 )
             except PlanError:
                 break  # the profile has nothing further to offer; the warning says so
-            fresh = [
-                Variation(index=i, seed=v.seed, params=v.params)
-                for i, v in zip(redo, fresh, strict=True)
-            ]
             self.log.info(
                 "re-planning variations out of bounds",
                 reasons=[bad[i] for i in redo],
@@ -263,8 +259,6 @@ class FileRun:
             rendered.outputs.update(again.outputs)
             for v in fresh:
                 samples[v.index] = fig.load(again.samples[v.index], bounds.frames)
-            by_index = {v.index: v for v in fresh}
-            plan = [by_index.get(v.index, v) for v in plan]
             self.report.emit_phase("measuring")
             figures, bad = measure(plan, samples, source_frames, bounds)
         self._figures = figures

@@ -12,7 +12,14 @@ from vidvar.effects.catalogue import (
     default_effects_profile,
 )
 from vidvar.effects.graph import Picture, audio_chain, describe, look_filters, video_graph
-from vidvar.effects.plan import Variation, distance, file_seed, params_for_seed, plan_variations
+from vidvar.effects.plan import (
+    Variation,
+    distance,
+    file_seed,
+    params_for_seed,
+    plan_variations,
+    replace_variations,
+)
 
 __all__ = [
     "CATALOGUE",
@@ -28,5 +35,6 @@ __all__ = [
     "look_filters",
     "params_for_seed",
     "plan_variations",
+    "replace_variations",
     "video_graph",
 ]

@@ -97,3 +97,25 @@ def plan_variations(
             "more effects, lower min_distance or ask for fewer variations"
         )
     return chosen
+
+
+def replace_variations(
+    plan: list[Variation],
+    indices: list[int],
+    profile: EffectsProfile,
+    base_seed: int,
+    tried: list[Params] | None = None,
+) -> tuple[list[Variation], list[Variation]]:
+    """`plan` with the variations at `indices` drawn anew, apart from every one in it
+    and in `tried`; returns (the new plan, the newcomers).
+
+    Raises PlanError when the profile has nothing further to offer.
+    """
+    avoid = [v.params for v in plan] + list(tried or [])
+    fresh = plan_variations(profile, len(indices), base_seed, avoid=avoid)
+    newcomers = [
+        Variation(index=i, seed=v.seed, params=v.params)
+        for i, v in zip(indices, fresh, strict=True)
+    ]
+    by_index = {v.index: v for v in newcomers}
+    return [by_index.get(v.index, v) for v in plan], newcomers
