@@ -98,9 +98,7 @@ def _encoded_again(run: DaemonRun) -> int:
 
 def _replaced(run: DaemonRun) -> int:
     return sum(
-        int(e.get("replaced", 0))
-        for e in run.events
-        if e.get("event") == "auditioned candidates replaced"
+        int(e.get("replaced", 0)) for e in run.events if e.get("event") == "variations auditioned"
     )
 
 

@@ -208,12 +208,18 @@ class FileRun:
                 profile, self.job.variations, effects.file_seed(*seed_parts)
             )
         self.report.emit_phase("measuring")
+        began = time.monotonic()
         chosen = audition.cast(
             self.ctx.renderer, job, profile, self.job.variations, seed_parts, self.ctx.stop.event
         )
         self.report.cpu += chosen.cpu_seconds
-        if chosen.replaced:
-            self.log.info("auditioned candidates replaced", replaced=chosen.replaced)
+        # What choosing cost before the encode could start, and how many it turned away.
+        self.log.info(
+            "variations auditioned",
+            replaced=chosen.replaced,
+            seconds=round(time.monotonic() - began, 3),
+            cpu_seconds=round(chosen.cpu_seconds, 3),
+        )
         if chosen.unreachable:
             self._unreachable = chosen.unreachable
             self.log.warning(
