@@ -25,6 +25,7 @@ from vidvar.effects import Picture
 from vidvar.ffmpeg.commands import common_chain
 from vidvar.ffmpeg.probe import MediaInfo
 from vidvar.ffmpeg.tools import ffmpeg, input_url
+from vidvar.store import JobStore, NewFile, NewJob
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -274,3 +275,21 @@ def earlier_graph(params: dict[str, Any], frame: Picture, fps: float | None) -> 
         return lambda a, b: effects.video_graph(rest, old, a, b, fps)
     noise = f"noise=alls={params['grain']}:allf=t:all_seed={params['grain_seed']}"
     return lambda a, b: f"[{a}]{noise}[{b}g];" + effects.video_graph(rest, old, f"{b}g", b, fps)
+
+
+def fill_queue(store: JobStore, jobs: int) -> None:
+    """`jobs` queued one-file jobs, as if that many files had been dropped."""
+    for i in range(jobs):
+        store.enqueue(
+            NewJob(
+                watch="bench",
+                source_path=f"/in/clip{i}.mp4",
+                source_key=f"bench:{i}",
+                kind="file",
+                job_dir=f"/out/clip{i}",
+                variations=5,
+                profile="default",
+                encoder="default",
+                files=(NewFile(path=f"/in/clip{i}.mp4", name=f"clip{i}.mp4"),),
+            )
+        )

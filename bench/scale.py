@@ -8,9 +8,9 @@ import subprocess
 import sys
 import time
 
-from bench.common import REPO, Daemon, peak_rss_mb, update_config, workspace
+from bench.common import REPO, Daemon, fill_queue, peak_rss_mb, update_config, workspace
 from vidvar.config import load_config
-from vidvar.store import NewFile, NewJob, open_store
+from vidvar.store import open_store
 
 
 def drop_files(count: int) -> None:
@@ -49,20 +49,7 @@ def status_time(jobs: int) -> None:
     root, config = workspace()
     store = open_store(load_config(config).database)
     start = time.monotonic()
-    for i in range(jobs):
-        store.enqueue(
-            NewJob(
-                watch="bench",
-                source_path=f"/in/clip{i}.mp4",
-                source_key=f"k{i}",
-                kind="file",
-                job_dir=f"/out/clip{i}",
-                variations=5,
-                profile="default",
-                encoder="default",
-                files=(NewFile(path=f"/in/clip{i}.mp4", name=f"clip{i}.mp4"),),
-            )
-        )
+    fill_queue(store, jobs)
     filled = time.monotonic() - start
     store.close()
     for args in (["status"], ["status", "--json"]):

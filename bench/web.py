@@ -15,9 +15,9 @@ import subprocess
 import sys
 import time
 
-from bench.common import REPO, median, workspace
+from bench.common import REPO, fill_queue, median, workspace
 from vidvar.config import load_config
-from vidvar.store import NewFile, NewJob, open_store
+from vidvar.store import open_store
 
 
 def _port() -> int:
@@ -42,22 +42,8 @@ def _get(port: int, path: str) -> tuple[float, int]:
 def run(jobs: int = 1000, rounds: int = 20) -> int:
     root, config_path = workspace()
     try:
-        config = load_config(config_path)
-        store = open_store(config.database)
-        for i in range(jobs):
-            store.enqueue(
-                NewJob(
-                    watch="bench",
-                    source_path=f"/in/clip{i}.mp4",
-                    source_key=f"bench:{i}",
-                    kind="file",
-                    job_dir=f"/out/clip{i}",
-                    variations=5,
-                    profile="default",
-                    encoder="default",
-                    files=(NewFile(path=f"/in/clip{i}.mp4", name=f"clip{i}.mp4"),),
-                )
-            )
+        store = open_store(load_config(config_path).database)
+        fill_queue(store, jobs)
         store.close()
         port = _port()
         web = subprocess.Popen(

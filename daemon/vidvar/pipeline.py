@@ -107,20 +107,13 @@ class FileRun:
         self.store.finish_file(
             self.claim, self.record.id, "completed", warning=warning, figures=summary
         )
-        self.tally.done += 1
-        self.ctx.bus.emit(
-            FileFinished(
-                self.job.id,
-                self.record.id,
-                self.record.name,
-                "completed",
-                warning=warning,
-                outputs=published.outputs,
-                output_bytes=published.size,
-                wall_seconds=time.monotonic() - self.began,
-                cpu_seconds=self.report.cpu,
-                media_seconds=info.duration,
-            )
+        self._finished(
+            "completed",
+            warning=warning,
+            outputs=published.outputs,
+            output_bytes=published.size,
+            cpu_seconds=self.report.cpu,
+            media_seconds=info.duration,
         )
 
     def _process(self) -> tuple[MediaInfo, _Published, dict[str, Any] | None, str | None]:
@@ -314,16 +307,19 @@ class FileRun:
     def _fail(self, message: str, detail: str = "") -> None:
         self._discard()
         self.store.finish_file(self.claim, self.record.id, "failed", message)
+        self._finished("failed", error=message, detail=detail)
+
+    def _finished(self, state: str, **details: Any) -> None:
+        """Count the file as done and say how it ended."""
         self.tally.done += 1
         self.ctx.bus.emit(
             FileFinished(
                 self.job.id,
                 self.record.id,
                 self.record.name,
-                "failed",
-                error=message,
-                detail=detail,
+                state,
                 wall_seconds=time.monotonic() - self.began,
+                **details,
             )
         )
 

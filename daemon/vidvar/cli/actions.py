@@ -8,13 +8,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from vidvar.cli.common import fail, print_json
+from vidvar.cli.common import fail, one_job, print_json
 from vidvar.config import Config, WatchConfig
 from vidvar.config.topology import folders_in_use
 from vidvar.ffmpeg.commands import sample_clip_args
 from vidvar.ignore import has_video_extension, videos_under
 from vidvar.intake import file_signature, folder_signature, make_job, manual_key
-from vidvar.store import Job, JobStore, open_store
+from vidvar.store import JobStore, open_store
 
 
 def _say(as_json: bool, data: dict[str, Any], text: str) -> None:
@@ -148,24 +148,11 @@ def _enqueue_one(
     }
 
 
-def _one_job(store: JobStore, job_ref: str, as_json: bool) -> Job | int:
-    """The job `job_ref` names, or the exit code after saying why there is none."""
-    matches = store.match_jobs(job_ref, limit=10)
-    if not matches:
-        return fail(f"no job matches {job_ref!r} (give the id or a unique prefix)", as_json=as_json)
-    if len(matches) > 1:
-        listed = ", ".join(j.id for j in matches)
-        return fail(
-            f"{job_ref!r} matches several jobs ({listed}); give more of the id", as_json=as_json
-        )
-    return matches[0]
-
-
 def retry(config: Config, job_ref: str, *, as_json: bool = False) -> int:
     """Re-queue the failed files of a finished job, or wake a waiting one."""
     store = open_store(config.database)
     try:
-        job = _one_job(store, job_ref, as_json)
+        job = one_job(store, job_ref, as_json)
         if isinstance(job, int):
             return job
         if job.state == "processing":
@@ -198,7 +185,7 @@ def cancel(config: Config, job_ref: str, *, as_json: bool = False) -> int:
     """Cancel a queued job or stop a running one."""
     store = open_store(config.database)
     try:
-        job = _one_job(store, job_ref, as_json)
+        job = one_job(store, job_ref, as_json)
         if isinstance(job, int):
             return job
         state = store.request_cancel(job.id)

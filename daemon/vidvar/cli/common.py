@@ -11,6 +11,7 @@ from typing import Any
 
 from vidvar.config import Config, find_config_path, load_config
 from vidvar.log import setup_logging, under_journald
+from vidvar.store import Job, JobStore
 
 
 def load(args: argparse.Namespace, *, require_folders: bool = True) -> Config:
@@ -53,3 +54,16 @@ def age(ts: float | None) -> str:
 def short_path(path: str) -> str:
     """The last component of a path, for tables."""
     return Path(path).name or path
+
+
+def one_job(store: JobStore, job_ref: str, as_json: bool) -> Job | int:
+    """The job `job_ref` names, or the exit code after saying why there is none."""
+    matches = store.match_jobs(job_ref, limit=10)
+    if not matches:
+        return fail(f"no job matches {job_ref!r} (give the id or a unique prefix)", as_json=as_json)
+    if len(matches) > 1:
+        listed = ", ".join(j.id for j in matches)
+        return fail(
+            f"{job_ref!r} matches several jobs ({listed}); give more of the id", as_json=as_json
+        )
+    return matches[0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from vidvar.cli.common import age, fail, print_json, short_path
+from vidvar.cli.common import age, fail, one_job, print_json, short_path
 from vidvar.config import Config
 from vidvar.errors import StoreUnavailable
 from vidvar.status import iso, job_phase, status_document
@@ -115,15 +115,9 @@ def show(config: Config, job_ref: str | None, *, as_json: bool, limit: int) -> i
 
 
 def _show_job(store: JobStore, job_ref: str, *, as_json: bool) -> int:
-    matches = store.match_jobs(job_ref, limit=10)
-    if not matches:
-        return fail(f"no job matches {job_ref!r} (give the id or a unique prefix)", as_json=as_json)
-    if len(matches) > 1:
-        listed = ", ".join(j.id for j in matches)
-        return fail(
-            f"{job_ref!r} matches several jobs ({listed}); give more of the id", as_json=as_json
-        )
-    job = matches[0]
+    job = one_job(store, job_ref, as_json)
+    if isinstance(job, int):
+        return job
     document = status_document(job, store.files(job.id))
     if as_json:
         print_json(document)
