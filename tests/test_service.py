@@ -160,6 +160,7 @@ def test_below_the_free_space_threshold_no_job_starts_and_status_says_why(
     workspace: Workspace, clips: ClipFactory, daemon_factory: Callable[..., DaemonProcess]
 ) -> None:
     workspace.data["retention"] = {"min_free_gb": 10**9}
+    workspace.data["worker"]["concurrency"] = 2
     workspace.write()
     daemon = daemon_factory(workspace.config_path)
     clips.make(workspace.inbox / "waits.mp4")
@@ -170,10 +171,12 @@ def test_below_the_free_space_threshold_no_job_starts_and_status_says_why(
         return [w for w in data["workers"] if w.get("paused")]
 
     # Every worker of the daemon (worker.concurrency) holds back alike.
-    workers = wait_for(paused, timeout=30, what="status to show the pause")
+    workers = wait_for(lambda: len(paused()) == 2 and paused(), timeout=30, what="the pause")
     assert all("low disk space" in str(w["paused"]) for w in workers)
     table = run_cli("status", config=workspace.config_path).stdout
-    assert "paused: low disk space" in table and "free disk:" in table
+    # Said once for the daemon, not once per worker; free space once per folder.
+    assert table.count("paused: low disk space") == 1
+    assert table.count("free disk: ") == 1 and str(workspace.output) in table
     assert (
         json.loads(run_cli("status", "--json", config=workspace.config_path).stdout)["queue_depth"]
         == 1

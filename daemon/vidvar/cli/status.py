@@ -140,14 +140,22 @@ def print_overview(data: dict[str, Any], limit: int) -> None:
     """The human form of `overview`."""
     if not data["workers"]:
         print("daemon: not running (no worker has registered)")
+    # The workers of one daemon (worker.concurrency) share its pause and its disks:
+    # each is said once, from the first worker that reports it.
+    pauses: dict[str, None] = {}
+    free_gb: dict[str, Any] = {}
     for w in data["workers"]:
         state = "alive" if w["alive"] else "NOT RESPONDING"
         job = f", working on {w['current_job']}" if w.get("current_job") else ", idle"
         print(f"worker {w['id']}: {state} (heartbeat {w['heartbeat_age']}s ago){job}")
         if w.get("paused"):
-            print(f"  paused: {w['paused']}")
+            pauses.setdefault(str(w["paused"]))
         for folder, free in (w.get("free_gb") or {}).items():
-            print(f"  free disk: {free} GB at {folder}")
+            free_gb.setdefault(folder, free)
+    for reason in pauses:
+        print(f"paused: {reason}")
+    for folder, free in free_gb.items():
+        print(f"free disk: {free} GB at {folder}")
     counts = data["counts"]
     print("jobs: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none"))
     if data["settling"]:
