@@ -9,6 +9,7 @@ budget (WorkerConfig.group_size).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from vidvar.config import Config
@@ -92,5 +93,8 @@ class WorkerPool:
 
     def join(self, timeout: float) -> None:
         """Wait up to `timeout` in all for the worker threads to end."""
+        # One deadline for all: a worker whose ffmpeg takes long to stop may use the
+        # time the others did not need.
+        deadline = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(timeout / max(1, len(self._threads)))
+            thread.join(max(0.0, deadline - time.monotonic()))

@@ -67,9 +67,8 @@ class StatusSink:
             now = time.monotonic()
             if coalesce and now < self._next_write.get(event.job_id, 0.0):
                 return
-            began = time.monotonic()
             self.write(event.job_id)
-            cost = time.monotonic() - began
+            cost = time.monotonic() - now
             self._next_write[event.job_id] = now + max(
                 MIN_PROGRESS_WRITE_SECONDS, WRITE_COST_FACTOR * cost
             )
@@ -240,7 +239,9 @@ class SystemdSink:
 
     MIN_INTERVAL = 1.0
 
-    def __init__(self, notifier: Notifier, queue_depth: Callable[[], int], idle: str) -> None:
+    def __init__(
+        self, notifier: Notifier, queue_depth: Callable[[], int], idle: Callable[[], str]
+    ) -> None:
         self.notifier = notifier
         self.queue_depth = queue_depth
         self.idle = idle
@@ -274,7 +275,7 @@ class SystemdSink:
         elif isinstance(event, JobWaiting):
             text = f"job {event.job_id} waiting: {event.reason}; {self._queued()} queued"
         elif isinstance(event, JobFinished | JobReleased):
-            text = f"{self.idle}; {self._queued()} queued"
+            text = f"{self.idle()}; {self._queued()} queued"
         else:
             return
         self._last = now

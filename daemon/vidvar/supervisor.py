@@ -97,13 +97,10 @@ class Supervisor:
             store, config, self.bus, self.guard, wake=self.wake, can_claim=self.disk.room
         )
         self.log = self.log.bind(worker_id=self.pool.id)
-        idle = (
-            f"watching {', '.join(w.name for w in config.watches)}" if self.watching else "worker"
-        )
         self.bus.subscribe(StatusSink(store, self.guard))
         self.bus.subscribe(LogSink())
         self.bus.subscribe(
-            SystemdSink(self.notifier, lambda: store.counts().get("queued", 0), idle)
+            SystemdSink(self.notifier, lambda: store.counts().get("queued", 0), self._idle)
         )
         self.notify = NotifySink(lambda: self.config, store)
         self.bus.subscribe(self.notify)
