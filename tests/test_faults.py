@@ -696,7 +696,7 @@ def test_retry_wakes_a_waiting_job_at_once(
 def test_moving_a_link_across_filesystems_moves_the_link_never_its_target(
     tmp_path: Path,
 ) -> None:
-    from vidvar.fsutil import move_file
+    from vidvar import beneath
 
     secret = tmp_path / "secret.txt"
     secret.write_text("private")
@@ -706,7 +706,7 @@ def test_moving_a_link_across_filesystems_moves_the_link_never_its_target(
     other_fs = tmp_path / "failed"
     other_fs.mkdir()
     with mounted("-t", "tmpfs", "-o", "size=1m", "tmpfs", str(other_fs)):
-        moved = move_file(link, other_fs / "clip.mp4")
+        moved = beneath.move(tmp_path / "inbox", "clip.mp4", other_fs, "clip.mp4")
         assert moved.is_symlink() and os.readlink(moved) == str(secret)
         assert not os.path.lexists(link) and secret.read_text() == "private"
         assert [p for p in other_fs.iterdir() if not p.is_symlink()] == []

@@ -7,15 +7,16 @@ an environmental problem (the job waits and tries again), never a loss.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from vidvar import beneath
 from vidvar.config import WatchConfig
 from vidvar.errors import environment_problem
-from vidvar.fsutil import atomic_write_text, exists_or_link, move_file, remove_quietly
 from vidvar.mounts import FolderGuard
 from vidvar.names import fit_file_name
 from vidvar.sources import identity_of
@@ -33,10 +34,14 @@ class Disposal:
     where: str
 
 
+def note_name(source_name: str) -> str:
+    """`<name>.error.txt`, the note beside a source, within 255 bytes."""
+    return fit_file_name(source_name, reserve=len(ERROR_NOTE_SUFFIX)) + ERROR_NOTE_SUFFIX
+
+
 def note_path(source: Path) -> Path:
-    """`<name>.error.txt` beside a source, within 255 bytes."""
-    name = fit_file_name(source.name, reserve=len(ERROR_NOTE_SUFFIX)) + ERROR_NOTE_SUFFIX
-    return source.with_name(name)
+    """`<name>.error.txt` beside a source."""
+    return source.with_name(note_name(source.name))
 
 
 def error_note(name: str, job_id: str, error: str) -> str:
@@ -51,28 +56,27 @@ def error_note(name: str, job_id: str, error: str) -> str:
     )
 
 
-def _relative(source: Path, *bases: Path) -> Path:
-    for base in bases:
-        if base in source.parents:
-            return source.relative_to(base)
-    return Path(source.name)
+def _place(path: Path, *roots: Path) -> tuple[Path, tuple[str, ...]] | None:
+    """(root, components below it) for the first configured root that holds `path`."""
+    for root in roots:
+        parts = beneath.relative_to(path, root)
+        if parts:
+            return root, parts
+    return None
 
 
 def _find_renamed(record: FileRecord, watch: WatchConfig) -> Path | None:
-    """The same file under another name at the top of the inbox (renamed while queued)."""
+    """The same file under another name or folder in the inbox (renamed or moved while
+    queued or encoding), found by its identity; links are never entered."""
     if not record.source_identity:
         return None
-    try:
-        entries = list(os.scandir(watch.inbox))
-    except OSError:
-        return None
-    for entry in entries:
+    for parts in beneath.walk_files(watch.inbox):
         try:
-            st = entry.stat(follow_symlinks=False)
+            st = beneath.entry_stat(watch.inbox, parts)
         except OSError:
             continue
         if stat.S_ISREG(st.st_mode) and identity_of(st) == record.source_identity:
-            return Path(entry.path)
+            return watch.inbox.joinpath(*parts)
     return None
 
 
@@ -81,18 +85,18 @@ def _already_moved(record: FileRecord, watch: WatchConfig) -> Disposal | None:
     from recording it. Found by identity at its destination or a ` (N)` variant of it."""
     if not record.source_identity:
         return None
-    source = Path(record.source_path)
+    place = _place(Path(record.source_path), watch.inbox, watch.failed_dir)
+    below = place[1] if place else (Path(record.source_path).name,)
     for kind, folder in (("archived", watch.archive_dir), ("failed", watch.failed_dir)):
-        first = folder / _relative(source, watch.inbox, watch.failed_dir)
-        stem, ext = os.path.splitext(first.name)
-        candidates = [first] + [first.with_name(f"{stem} ({n}){ext}") for n in range(2, 50)]
-        for candidate in candidates:
+        stem, ext = os.path.splitext(below[-1])
+        names = [below[-1]] + [f"{stem} ({n}){ext}" for n in range(2, 50)]
+        for name in names:
             try:
-                st = os.lstat(candidate)
+                st = beneath.entry_stat(folder, (*below[:-1], name))
             except OSError:
                 continue
             if stat.S_ISREG(st.st_mode) and identity_of(st) == record.source_identity:
-                return Disposal(kind, str(candidate))
+                return Disposal(kind, str(folder.joinpath(*below[:-1], name)))
     return None
 
 
@@ -101,16 +105,22 @@ def locate(
 ) -> tuple[Path | None, str]:
     """Where the processed file is now: (path, '') or (None, 'missing'/'replaced').
 
-    A file renamed at the top of the inbox is found by its identity. A path that is
-    missing because its share is away raises ShareGone: that is no disposal."""
+    A file renamed or moved within the inbox is found by its identity. A path that
+    is missing because its share is away raises ShareGone: that is no disposal. A
+    path that now leads through a link is not the file that was processed."""
     source = Path(record.source_path)
+    place = _place(source, watch.inbox, watch.failed_dir)
+    if place is None:
+        return None, "replaced"  # not in a folder vidvar may move things from
     try:
-        st = os.lstat(source)
+        st = beneath.entry_stat(*place)
     except FileNotFoundError:
         if guard is not None:
             guard.check(source)
         renamed = _find_renamed(record, watch)
         return (renamed, "") if renamed else (None, "missing")
+    except beneath.LinkInPath:
+        return None, "replaced"
     except OSError as exc:
         raise environment_problem(exc, "read the source") from None
     if record.source_identity and identity_of(st) != record.source_identity:
@@ -140,37 +150,40 @@ def dispose(
 
 
 def _success(source: Path, watch: WatchConfig) -> Disposal:
-    old_note = note_path(source)
+    root, below = _place(source, watch.inbox, watch.failed_dir) or (watch.inbox, ())
+    note = (*below[:-1], note_name(below[-1]))
     if watch.on_success == "keep":
         return Disposal("kept", str(source))
     if watch.on_success == "delete":
-        os.unlink(source)  # a link is removed as a link
-        _remove_note(old_note)
+        beneath.unlink(root, below)  # a link is removed as a link
+        _remove_note(root, note)
         return Disposal("deleted", "")
-    target = move_file(source, watch.archive_dir / _relative(source, watch.inbox, watch.failed_dir))
-    _remove_note(old_note)  # a retried file that now worked leaves no stale note
+    target = beneath.move(root, below, watch.archive_dir, below)
+    _remove_note(root, note)  # a retried file that now worked leaves no stale note
     return Disposal("archived", str(target))
 
 
 def _failure(source: Path, watch: WatchConfig, job_id: str, error: str) -> Disposal:
-    in_failed_dir = watch.failed_dir in source.parents
-    if watch.on_failure == "keep" or in_failed_dir:
+    root, below = _place(source, watch.inbox, watch.failed_dir) or (watch.inbox, ())
+    if watch.on_failure == "keep" or root == watch.failed_dir:
         if watch.on_failure == "move":
-            atomic_write_text(note_path(source), error_note(source.name, job_id, error))
+            _write_note(root, below, error_note(source.name, job_id, error))
             return Disposal("failed", str(source))
         return Disposal("kept", str(source))
-    target = move_file(source, watch.failed_dir / _relative(source, watch.inbox))
-    note = note_path(target)
-    if exists_or_link(note):
-        _remove_note(note)  # an older note of a file of the same name
-    atomic_write_text(note, error_note(source.name, job_id, error))
+    target = beneath.move(root, below, watch.failed_dir, below)
+    moved = beneath.relative_to(target, watch.failed_dir) or (target.name,)
+    _write_note(watch.failed_dir, moved, error_note(source.name, job_id, error))
     return Disposal("failed", str(target))
 
 
-def _remove_note(note: Path) -> None:
-    try:
-        st = os.lstat(note)
-    except FileNotFoundError:
-        return
-    if stat.S_ISREG(st.st_mode):
-        remove_quietly(note)
+def _write_note(root: Path, beside: tuple[str, ...], text: str) -> None:
+    """The note beside a source; an older note (or a link) of that name is replaced."""
+    note = (*beside[:-1], note_name(beside[-1]))
+    beneath.write_file(root, note, text.encode("utf-8"))
+
+
+def _remove_note(root: Path, note: tuple[str, ...]) -> None:
+    with contextlib.suppress(OSError):
+        st = beneath.entry_stat(root, note)
+        if stat.S_ISREG(st.st_mode):
+            beneath.unlink(root, note)

@@ -117,6 +117,8 @@ _PLAIN_ERRNO = {
     errno.ENOTCONN: "the share is not connected",
     errno.ESTALE: "the share went away",
     errno.ENOENT: "a folder is missing",
+    errno.ELOOP: "a link stands where a folder should be (vidvar never writes or deletes "
+    "through a link; remove the link and the job goes on by itself)",
 }
 
 

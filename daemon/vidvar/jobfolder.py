@@ -14,13 +14,14 @@ every name this module makes fits in 255 bytes.
 from __future__ import annotations
 
 import contextlib
-import shutil
+import json
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from vidvar import beneath
+from vidvar.beneath import TEMP_SUFFIX
 from vidvar.errors import ShareGone
-from vidvar.fsutil import TEMP_SUFFIX, atomic_write_json, remove_quietly
 from vidvar.mounts import FolderGuard
 from vidvar.names import fit, short_hash
 
@@ -135,6 +136,18 @@ class JobFolder:
         return self.work_dir / f"{file_id}.{_which(variation)}.yuv"
 
     # -- writes -----------------------------------------------------------------
+    # Every write and removal walks from the output folder (`root`) through the job
+    # folder without following a link (vidvar.beneath): a job folder or a batch
+    # subfolder swapped for a link is refused, never written through.
+
+    @property
+    def root(self) -> Path:
+        """The output folder the job folder lies in (the configured one)."""
+        return self.path.parent
+
+    def _below(self, path: Path) -> tuple[str, ...]:
+        """`path` as components below the output folder (it must lie in the job folder)."""
+        return (self.path.name, *beneath.parts_of(path.relative_to(self.path)))
 
     def check(self) -> None:
         """ShareGone when the folder's filesystem is not the one seen at start."""
@@ -144,59 +157,75 @@ class JobFolder:
     def prepare(self) -> None:
         """Create the folder and its work folder (the share must be there)."""
         self.check()
-        self.work_dir.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True)  # the configured output folder
+        with beneath.open_folder(self.root, self._below(self.work_dir), create=True):
+            pass
 
     def write_status(self, document: dict[str, Any], *, durable: bool = True) -> None:
         """Rewrite status.json atomically; never creates the folder (a vanished share
         must not be recreated on the root disk)."""
         self.check()
-        if not self.path.is_dir():
-            raise ShareGone(f"the job folder {self.path.name} is gone")
-        atomic_write_json(self.status_path, document, durable=durable)
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        try:
+            beneath.write_file(
+                self.root, self._below(self.status_path), text.encode(), durable=durable
+            )
+        except FileNotFoundError:
+            raise ShareGone(f"the job folder {self.path.name} is gone") from None
 
     def publish(self, file_id: int, stem: str, variation: int) -> Path:
         """Move a verified temporary output to its final name; returns that path."""
         final = self.output(stem, variation)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        self.temp_output(file_id, variation).replace(final)
+        beneath.rename(
+            self.root, self._below(self.temp_output(file_id, variation)), self._below(final)
+        )
         return final
+
+    def publish_preview(self, temp: Path) -> None:
+        """Move a finished preview sheet from the work folder to its final name."""
+        beneath.rename(self.root, self._below(temp), self._below(self.preview_path))
+
+    def remove(self, path: Path) -> None:
+        """Remove one file vidvar wrote in the folder (a link there as a link)."""
+        beneath.unlink(self.root, self._below(path))
+
+    def remove_empty_parents(self, path: Path) -> None:
+        """Remove the folders of `path` inside the job folder while they are empty."""
+        beneath.remove_empty_folders(self.root, self._below(path.parent), keep=1)
 
     def remove_file_outputs(self, file_id: int, stem: str, variations: int) -> None:
         """Remove everything one file produced, final and temporary (it starts over or
         failed)."""
         for variation in range(1, variations + 1):
-            remove_quietly(self.output(stem, variation))
-            remove_quietly(self.temp_output(file_id, variation))
-            remove_quietly(self.samples(file_id, variation))
-            remove_quietly(self.thumbs(file_id, variation))
-        remove_quietly(self.samples(file_id, None))
-        remove_quietly(self.thumbs(file_id, None))
-        remove_quietly(self.audition(file_id))
-        parent = self.output(stem, 1).parent
-        while parent != self.path and parent.is_relative_to(self.path):
-            with contextlib.suppress(OSError):
-                parent.rmdir()  # only an empty subfolder of a batch
-            parent = parent.parent
+            self.remove(self.output(stem, variation))
+            self.remove(self.temp_output(file_id, variation))
+            self.remove(self.samples(file_id, variation))
+            self.remove(self.thumbs(file_id, variation))
+        self.remove(self.samples(file_id, None))
+        self.remove(self.thumbs(file_id, None))
+        self.remove(self.audition(file_id))
+        self.remove_empty_parents(self.output(stem, 1))  # only an empty batch subfolder
 
     def tidy(self) -> None:
         """Remove the work folder when nothing is left in it (a job that went back)."""
-        with contextlib.suppress(OSError):
-            self.work_dir.rmdir()
+        beneath.remove_empty_folders(self.root, self._below(self.work_dir), keep=1)
 
     def clean_work(self) -> None:
         """Remove the work folder and temporary files left by a crash or older releases."""
-        shutil.rmtree(self.work_dir, ignore_errors=True)
-        shutil.rmtree(self.path / LEGACY_THUMBS_DIR, ignore_errors=True)
-        if self.path.is_dir():
-            for leftover in self.path.rglob("*" + TEMP_SUFFIX):
-                if leftover.is_file() and not leftover.is_symlink():
-                    remove_quietly(leftover)
+        for folder in (self.work_dir, self.path / LEGACY_THUMBS_DIR):
+            with contextlib.suppress(OSError):
+                beneath.remove_tree(self.root, self._below(folder))
+        for leftover in beneath.walk_files(self.root, (self.path.name,)):
+            if leftover[-1].endswith(TEMP_SUFFIX):
+                with contextlib.suppress(OSError):
+                    beneath.unlink(self.root, leftover)
 
     def remove_temp_outputs(self) -> None:
         """Temporary outputs only (the thumbnails stay for the preview sheet)."""
-        if self.work_dir.is_dir():
-            for leftover in self.work_dir.glob("*.mp4"):
-                remove_quietly(leftover)
+        for leftover in beneath.walk_files(self.root, self._below(self.work_dir)):
+            if leftover[-1].endswith(".mp4"):
+                with contextlib.suppress(OSError):
+                    beneath.unlink(self.root, leftover)
 
 
 def _which(variation: int | None) -> str:

@@ -8,14 +8,14 @@ reason shown) while an environmental cause holds it.
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Callable
-from pathlib import Path
 
+from vidvar import beneath
 from vidvar.config import WatchConfig
 from vidvar.disposition import dispose
 from vidvar.errors import EnvironmentProblem, LostClaim, StoreUnavailable, environment_problem
 from vidvar.events import JobFinished, JobReleased, JobStarted, JobWaiting, SourceDisposed
-from vidvar.fsutil import move_file, remove_empty_dirs
 from vidvar.intake import BATCH_CONFIG
 from vidvar.jobfolder import JobFolder, stems_of
 from vidvar.log import get_logger
@@ -113,15 +113,18 @@ class JobRun:
             self.store.mark_disposed(self.claim, record.id, done.where, done.kind)
             self.ctx.bus.emit(SourceDisposed(job.id, record.name, done.kind, done.where))
         if job.kind == "batch":
-            top = Path(job.source_path)
-            if watch.inbox in top.parents:  # never outside the inbox
+            top = beneath.relative_to(job.source_path, watch.inbox)
+            if top:  # never outside the inbox
                 self._move_batch_settings(job, top, watch)
-                remove_empty_dirs(top)
+                beneath.remove_empty_tree(watch.inbox, top)
 
-    def _move_batch_settings(self, job: Job, top: Path, watch: WatchConfig) -> None:
+    def _move_batch_settings(self, job: Job, top: tuple[str, ...], watch: WatchConfig) -> None:
         """A batch's own vidvar.yaml goes where its sources went (archive, else failed)."""
-        settings = top / BATCH_CONFIG
-        if not settings.is_file() or settings.is_symlink():
+        settings = (*top, BATCH_CONFIG)
+        try:
+            if not stat.S_ISREG(beneath.entry_stat(watch.inbox, settings).st_mode):
+                return
+        except OSError:
             return
         disposals = {f.disposal for f in self.store.files(job.id, with_outputs=False)}
         folder = (
@@ -133,7 +136,7 @@ class JobRun:
         )
         if folder is not None:
             try:
-                move_file(settings, folder / top.relative_to(watch.inbox) / BATCH_CONFIG)
+                beneath.move(watch.inbox, settings, folder, settings)
             except OSError as exc:
                 raise environment_problem(exc, "move the batch's vidvar.yaml") from None
 

@@ -64,12 +64,12 @@ def write_preview(folder: JobFolder, files: list[FileRecord], log: Any) -> Path 
         return None
     temp = folder.work_dir / folder.preview_path.name
     try:
-        folder.work_dir.mkdir(exist_ok=True)
+        folder.prepare()
         make_preview(cells, columns, temp)
-        temp.replace(folder.preview_path)
+        folder.publish_preview(temp)
     except (FfmpegError, OSError) as exc:
         with contextlib.suppress(OSError):
-            temp.unlink()
+            folder.remove(temp)
         log.warning("could not write the preview sheet", error=str(exc).splitlines()[0])
         return None
     return folder.preview_path

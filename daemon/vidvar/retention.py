@@ -3,14 +3,13 @@ archived, never by walking a folder; pause new jobs while a disk is nearly full.
 
 from __future__ import annotations
 
-import os
 import shutil
 import stat
 import time
 from pathlib import Path
 
+from vidvar import beneath
 from vidvar.config import Config
-from vidvar.fsutil import remove_quietly
 from vidvar.jobfolder import JobFolder
 from vidvar.log import get_logger
 from vidvar.store import FileRecord, Job, JobStore
@@ -25,16 +24,6 @@ def free_bytes(path: Path) -> int:
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
     return shutil.disk_usage(probe).free
-
-
-def _regular_file_inside(path: Path, folder: Path) -> bool:
-    """A regular file (not a link) whose path lies inside `folder`."""
-    if folder not in path.parents:
-        return False
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
 
 
 class DiskGate:
@@ -109,33 +98,37 @@ class Retention:
 
     def _remove_job_folder(self, job: Job, files: list[FileRecord]) -> None:
         """The files vidvar wrote there (outputs, status.json, preview, work folder),
-        then the folder and its subfolders if nothing else is left in them."""
+        then the folder and its subfolders if nothing else is left in them. Every
+        removal walks from the output folder without following a link: a job folder
+        or subfolder that is now a link is left alone, with everything behind it."""
         folder = JobFolder(job.job_dir)
         written = [folder.path / o.path for f in files for o in f.outputs]
         written += [folder.status_path, folder.preview_path]
-        for path in written:
-            if _regular_file_inside(path, folder.path):
-                remove_quietly(path)
-        if folder.work_dir.is_dir() and not folder.work_dir.is_symlink():
-            shutil.rmtree(folder.work_dir, ignore_errors=True)
-        for parent in sorted({p.parent for p in written}, key=lambda p: -len(p.parts)):
-            while parent == folder.path or folder.path in parent.parents:
-                try:
-                    parent.rmdir()  # only when empty: anything a person added stays
-                except OSError:
-                    break
-                parent = parent.parent
+        try:
+            for path in written:
+                if folder.path in path.parents:  # a stored path that climbs out is skipped
+                    folder.remove(path)
+            folder.clean_work()
+        except beneath.LinkInPath as exc:
+            self.log.warning("a link stands in a job folder; left alone", job_id=job.id,
+                             path=exc.filename)  # fmt: skip
+        for path in sorted(written, key=lambda p: -len(p.parts)):
+            if folder.path in path.parents:
+                folder.remove_empty_parents(path)
+        beneath.remove_empty_folders(folder.root, (folder.path.name,))
 
     def _remove_archived(self, record: FileRecord, archive: Path) -> bool:
-        path = Path(record.disposed_to or "")
-        if not record.disposed_to or not _regular_file_inside(path, archive):
-            return False  # moved, replaced by something else, or outside the archive
-        remove_quietly(path)
-        parent = path.parent
-        while parent != archive and archive in parent.parents:
-            try:
-                parent.rmdir()
-            except OSError:
-                break
-            parent = parent.parent
+        """An archived source, reached from the archive folder without following a link;
+        True when it was removed."""
+        below = beneath.relative_to(record.disposed_to or "", archive)
+        if not record.disposed_to or not below:
+            return False  # outside the archive
+        try:
+            st = beneath.entry_stat(archive, below)
+        except OSError:
+            return False  # moved away, or a link on the way (cold storage): left alone
+        if not (stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode)):
+            return False
+        beneath.unlink(archive, below)  # a link is removed as a link
+        beneath.remove_empty_folders(archive, below[:-1])
         return True

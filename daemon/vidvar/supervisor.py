@@ -21,6 +21,7 @@ from types import FrameType
 from typing import Any
 
 from vidvar.config import Config, ConfigError, load_config, redact_url
+from vidvar.config.topology import TopologyGate
 from vidvar.errors import LostClaim, StoreCorrupt
 from vidvar.events import EventBus
 from vidvar.ffmpeg.tools import check_tools
@@ -90,11 +91,12 @@ class Supervisor:
         self.notifier = Notifier()
         self.guard = FolderGuard(configured_folders(config))
         self.disk = DiskGate(config)
+        self.folders = TopologyGate(config)
         self.retention = Retention(config, store)
         self.bus = EventBus()
         self.wake = threading.Event()
         self.pool = WorkerPool(
-            store, config, self.bus, self.guard, wake=self.wake, can_claim=self.disk.room
+            store, config, self.bus, self.guard, wake=self.wake, can_claim=self._may_start
         )
         self.log = self.log.bind(worker_id=self.pool.id)
         self.bus.subscribe(StatusSink(store, self.guard))
@@ -120,6 +122,10 @@ class Supervisor:
                 SideTask("retention", lambda: self.config.retention.check_interval, self._purge)
             )
 
+    def _may_start(self) -> bool:
+        """A new job may start: room on the disks, the folders still apart."""
+        return self.folders.room() and self.disk.room()
+
     def _idle(self) -> str:
         if not self.watching:
             return "worker"
@@ -132,7 +138,7 @@ class Supervisor:
         info: dict[str, Any] = {
             "role": "run" if self.watching else "worker",
             "current_job": worker.current_job,
-            "paused": self.disk.paused_reason,
+            "paused": self.folders.problem or self.disk.paused_reason,
             "free_gb": self.disk.report(),
             "worker_alive": self.pool.alive,
         }
@@ -286,6 +292,7 @@ class Supervisor:
         self.config = new
         self.pool.reconfigure(new)
         self.disk.config = new
+        self.folders.config = new
         self.retention.config = new
         for label, folder in configured_folders(new):
             self.guard.remember(folder, label)
