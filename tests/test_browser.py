@@ -105,7 +105,8 @@ def test_upload_watch_progress_see_the_preview_and_download_the_zip(
     workspace.write()
     daemon = daemon_factory(workspace.config_path)
     wait_for(lambda: daemon.saw("ready"), what="the daemon")
-    clip = clips.make(tmp_path / "spring ad.mp4", seconds=6, size="320x240", rate=25)
+    # A name outside Latin-1, as Japanese and Chinese teams name their clips.
+    clip = clips.make(tmp_path / "広告クリップ.mp4", seconds=6, size="320x240", rate=25)
     driver.get(f"{web}/upload")  # type: ignore[attr-defined]
     driver.find_element(By.ID, "files").send_keys(str(clip))  # type: ignore[attr-defined]
     driver.find_element(By.ID, "send").click()  # type: ignore[attr-defined]
@@ -140,7 +141,7 @@ def test_upload_watch_progress_see_the_preview_and_download_the_zip(
     [archive] = wait_for(zipped, timeout=60, what="the ZIP download")
     wait_for(lambda: not list(downloads.glob("*.crdownload")), what="the download to finish")
     names = zipfile.ZipFile(archive).namelist()
-    assert sorted(names) == ["spring ad_var01.mp4", "spring ad_var02.mp4"]
+    assert sorted(names) == ["広告クリップ_var01.mp4", "広告クリップ_var02.mp4"]
     driver.get(f"{web}/")  # type: ignore[attr-defined]
     wait_for(
         lambda: "completed" in driver.find_element(By.ID, "jobs").text,  # type: ignore[attr-defined]

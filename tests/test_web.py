@@ -276,6 +276,56 @@ def test_several_files_with_a_variation_count_make_one_batch_and_bad_uploads_lea
     assert sorted(p.name for p in ws.inbox.iterdir()) == ["campaign", "evil.mp4"]
 
 
+def _raw_upload(url: str, *dispositions: bytes, data: bytes = b"video") -> httpx.Response:
+    """A multipart body whose file parts carry these Content-Disposition values as bytes,
+    as browsers send them (raw UTF-8 in `filename`, or RFC 5987 `filename*`)."""
+    body = b"".join(
+        b"--XyZ\r\nContent-Disposition: " + d + b"\r\nContent-Type: video/mp4\r\n\r\n" + data
+        + b"\r\n"
+        for d in dispositions
+    )  # fmt: skip
+    return httpx.post(
+        f"{url}/api/uploads",
+        content=body + b"--XyZ--\r\n",
+        headers={"Content-Type": "multipart/form-data; boundary=XyZ"},
+        timeout=30,
+    )
+
+
+@pytest.mark.parametrize(
+    ("disposition", "placed"),
+    [
+        ('form-data; name="files"; filename="日本語.mp4"'.encode(), "日本語.mp4"),
+        ('form-data; name="files"; filename="🎬 clip.mp4"'.encode(), "🎬 clip.mp4"),
+        (b'form-data; name="files"; filename="\xff.mp4"', "\ufffd.mp4"),
+        (
+            b'form-data; name="files"; filename="x.mp4"; filename*=UTF-8\'\'%E5%BA%83%E5%91%8A.mp4',
+            "広告.mp4",
+        ),
+    ],
+)
+def test_any_unicode_upload_name_works(
+    server: tuple[str, Workspace], disposition: bytes, placed: str
+) -> None:
+    url, ws = server
+    answer = _raw_upload(url, disposition)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["placed"] == [placed]
+    assert sorted(p.name for p in ws.inbox.iterdir()) == [placed]
+
+
+@pytest.mark.parametrize("name", ["@eaDir/x.mp4", "~$x.mp4", "#recycle/a.mp4", "x.mp4.part"])
+def test_a_name_the_watcher_would_ignore_is_refused_and_leaves_nothing(
+    server: tuple[str, Workspace], name: str
+) -> None:
+    url, ws = server
+    first = b'form-data; name="files"; filename="first.mp4"'
+    answer = _raw_upload(url, first, f'form-data; name="files"; filename="{name}"'.encode())
+    assert answer.status_code in (400, 415), answer.text
+    assert "error" in answer.json()
+    assert list(ws.inbox.iterdir()) == []  # the first file's partial copy is gone too
+
+
 def test_an_upload_over_the_size_limit_is_refused_and_removed(
     workspace: Workspace, clips: ClipFactory
 ) -> None:

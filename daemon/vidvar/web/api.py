@@ -153,6 +153,9 @@ async def upload(request: Request) -> Response:
     except OSError as exc:
         receiving.abandon()
         return error(f"the upload could not be written into the inbox ({exc.strerror})", 507)
+    except BaseException:
+        receiving.abandon()  # never a partial file left in the inbox
+        raise
     return JSONResponse(placed, status_code=201)
 
 

@@ -12,18 +12,20 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import unquote_to_bytes
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from vidvar.config import Config, WatchConfig
 from vidvar.fsutil import FILE_MODE, unique_destination
-from vidvar.ignore import has_video_extension
+from vidvar.ignore import has_video_extension, is_junk_name
 from vidvar.intake import BATCH_CONFIG
 from vidvar.names import fit_file_name
 
@@ -37,6 +39,21 @@ class UploadError(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
+
+
+def extended_filename(disposition: bytes) -> bytes | None:
+    """The RFC 5987 / 7578 `filename*=UTF-8''…` of a Content-Disposition header, as
+    UTF-8 bytes; None when it has none."""
+    match = re.search(rb"filename\*\s*=\s*([^;]+)", disposition, re.IGNORECASE)
+    if match is None:
+        return None
+    charset, _, rest = match.group(1).strip().strip(b'"').partition(b"'")
+    _language, _, encoded = rest.partition(b"'")
+    try:
+        name = unquote_to_bytes(encoded).decode(charset.decode("ascii") or "utf-8")
+    except (LookupError, UnicodeDecodeError):
+        return None
+    return name.encode("utf-8", "surrogateescape")
 
 
 def clean_component(name: str) -> str:
@@ -63,7 +80,7 @@ class Upload:
     watch: WatchConfig | None = None
     temp: Path | None = None
     received: int = 0
-    _headers: dict[str, str] = field(default_factory=dict)
+    _headers: dict[str, bytes] = field(default_factory=dict)
     _header: bytes = b""
     _value: bytes = b""
     _name: str = ""
@@ -98,15 +115,16 @@ class Upload:
         self._value += data[start:end]
 
     def _header_end(self) -> None:
-        self._headers[self._header.decode("latin-1").lower()] = self._value.decode(
-            "utf-8", "replace"
-        )
+        # Values stay bytes: browsers send file names as raw UTF-8, which a str
+        # round trip through Latin-1 would break.
+        self._headers[self._header.decode("latin-1").lower()] = self._value
         self._header, self._value = b"", b""
 
     def _headers_done(self) -> None:
-        _kind, options = parse_options_header(self._headers.get("content-disposition", ""))
+        disposition = self._headers.get("content-disposition", b"")
+        _kind, options = parse_options_header(disposition)
         self._name = options.get(b"name", b"").decode("utf-8", "replace")
-        filename = options.get(b"filename")
+        filename = extended_filename(disposition) or options.get(b"filename")
         if filename is None:
             return  # a plain field
         parts = clean_relative(filename.decode("utf-8", "replace"))
@@ -115,6 +133,12 @@ class Upload:
         if not has_video_extension(parts[-1], self.config.extensions):
             raise UploadError(
                 f"{parts[-1]} is not a video (extensions: {', '.join(self.config.extensions)})"
+            )
+        ignored = [p for p in parts if is_junk_name(p)]
+        if ignored:
+            raise UploadError(
+                f"{'/'.join(parts)}: the hot folder ignores names like {ignored[0]!r} "
+                "(system, hidden and temporary names); rename the file and upload it again"
             )
         temp = self._temp()
         target = temp.joinpath(*parts)
