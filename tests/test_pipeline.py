@@ -95,7 +95,7 @@ def test_a_claim_lost_mid_encode_touches_nothing_of_the_new_owner(
         return worker.id == "old-owner"
 
     harness.store.register_worker("old-owner", "elsewhere", 1)
-    harness.store.recover(lease_seconds=3600, max_attempts=3, is_dead=dead)
+    harness.store.recover(max_attempts=3, is_dead=dead)
     new_claim = harness.claim("new-owner")
     assert new_claim.job_id == job.id
     theirs = Path(job.job_dir) / "clip_var01.mp4"  # as if the new owner had published it
@@ -133,7 +133,7 @@ def test_a_crash_between_moving_the_source_and_recording_it_archives_once(
     assert (harness.ws.archive / "clip.mp4").exists() and not source.exists()
     # The process died holding the claim; recovery gives the job back.
     harness.store.register_worker("w1", "elsewhere", 1)
-    harness.store.recover(lease_seconds=3600, max_attempts=3, is_dead=lambda w: w.id == "w1")
+    harness.store.recover(max_attempts=3, is_dead=lambda w: w.id == "w1")
     assert harness.run_next("w2") == "completed"
     [record] = harness.store.files(job.id)
     assert record.disposal == "archived"

@@ -87,7 +87,7 @@ def test_lost_claim_cannot_write(store: JobStore) -> None:
     assert claim is not None
     store.register_worker("w1", "elsewhere", 1)
     # w1 is declared dead: its job goes back and another worker takes it.
-    store.recover(lease_seconds=60, max_attempts=3, is_dead=lambda w: w.id == "w1")
+    store.recover(max_attempts=3, is_dead=lambda w: w.id == "w1")
     new_claim = store.claim("w2")
     assert new_claim is not None and new_claim.job_id == job.id
     file_id = store.files(job.id)[0].id
@@ -110,7 +110,7 @@ def test_recover_requeues_and_gives_up_after_max_attempts(store: JobStore) -> No
         file_id = store.files(job.id)[0].id
         store.start_file(claim, file_id)
         store.add_output(claim, file_id, OutputRecord(1, "p.mp4", 1, {}, 1))
-        recovered = store.recover(lease_seconds=60, max_attempts=3, is_dead=lambda w: True)
+        recovered = store.recover(max_attempts=3, is_dead=lambda w: True)
         assert [r.job.id for r in recovered] == [job.id]
         record = store.files(job.id)[0]
         assert record.outputs == ()  # half a file is no file
@@ -127,7 +127,7 @@ def test_live_workers_are_not_recovered(store: JobStore) -> None:
     claim = store.claim("live")
     assert claim is not None
     store.register_worker("live", "host", 1)
-    assert store.recover(lease_seconds=60, max_attempts=3, is_dead=never_dead) == []
+    assert store.recover(max_attempts=3, is_dead=never_dead) == []
     assert store.get_job(claim.job_id).state == "processing"  # type: ignore[union-attr]
 
 

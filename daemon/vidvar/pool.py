@@ -72,9 +72,9 @@ class WorkerPool:
         """The job each busy worker holds."""
         return [(w, c) for w in self.workers if (c := w.current) is not None]
 
-    def recover(self) -> int:
-        """Re-queue dead workers' jobs (a sibling in this process is never dead)."""
-        return self.workers[0].recover()
+    def recover(self, *, steady: bool = False) -> int:
+        """Re-queue dead workers' jobs (a worker of this process is never dead)."""
+        return self.workers[0].recover([w.id for w in self.workers], steady=steady)
 
     def reconfigure(self, config: Config) -> None:
         """A reloaded config: each worker's next job uses it."""

@@ -20,6 +20,7 @@ class SideTask:
         self.interval = interval
         self.duty = duty
         self.last_ok = time.monotonic()
+        self.steady_since = self.last_ok  # start of the current unbroken run of successes
         self.failures = 0
         self.error: BaseException | None = None
         self._stop = threading.Event()
@@ -41,7 +42,19 @@ class SideTask:
 
     @property
     def alive(self) -> bool:
+        """The thread runs (or was never started)."""
         return self._thread.is_alive()
+
+    def steady_for(self, seconds: float) -> bool:
+        """The duty has succeeded on time for at least `seconds`, without a break."""
+        return not self.failures and time.monotonic() - self.steady_since >= seconds
+
+    def restart(self) -> None:
+        """Start a new thread for a task whose thread died."""
+        if not self._thread.is_alive() and not self._stop.is_set():
+            self.log.error("side task thread ended; restarting it", error=repr(self.error))
+            self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
+            self._thread.start()
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -56,7 +69,16 @@ class SideTask:
                     failures=self.failures,
                 )
             else:
-                self.last_ok = time.monotonic()
+                now = time.monotonic()
+                # A failure, or a gap far longer than the interval (this process was
+                # stopped, or the duty hung on a lock), breaks the run.
+                if self.failures or now - self.last_ok > 2 * self.interval() + 1.0:
+                    self.steady_since = now
+                self.last_ok = now
                 self.failures = 0
                 self.error = None
-            self._stop.wait(self.interval())
+            try:
+                self._stop.wait(self.interval())
+            except (OverflowError, ValueError) as exc:  # an interval no timer can take
+                self.error = exc
+                self._stop.wait(60.0)

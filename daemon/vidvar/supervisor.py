@@ -66,6 +66,7 @@ class Supervisor:
         self._reload = False
         self._wake_r, self._wake_w = socket.socketpair()
         self.fatal: str | None = None
+        self._store_outage = False
 
     # -- signals: flags only ------------------------------------------------------------
 
@@ -169,8 +170,12 @@ class Supervisor:
                 worker.interrupt(current.job_id, "lost")
 
     def _recover(self) -> None:
-        self.pool.recover()
+        beat = self._task("heartbeat")
+        self.pool.recover(steady=beat.steady_for(self.config.worker.lease_seconds))
         self.store.prune_events()
+
+    def _task(self, name: str) -> SideTask:
+        return next(t for t in self.tasks if t.name == name)
 
     def _purge(self) -> None:
         self.retention.purge()
@@ -229,15 +234,34 @@ class Supervisor:
                 self.notifier.ready(self._idle() if done else "reload rejected; see the journal")
             if self._healthy():
                 self.notifier.watchdog()
+            self._report_store()
 
     def _healthy(self) -> bool:
+        """The main loop runs and its threads live. The database is not asked: a
+        daemon that waits on a locked or unreachable database is waiting correctly,
+        and systemd must not kill it for that (the outage goes into STATUS=)."""
         if not self.pool.alive:
             self.fatal = "a worker thread ended unexpectedly"
             return False
-        if self.watchers is not None and not self.watchers.alive:
-            return False
-        beat = next(t for t in self.tasks if t.name == "heartbeat")
-        return time.monotonic() - beat.last_ok < self.config.worker.lease_seconds
+        for task in self.tasks:
+            task.restart()  # a side task whose thread died is started again
+        return self.watchers is None or self.watchers.alive
+
+    def _report_store(self) -> None:
+        """Say in STATUS= when heartbeats cannot reach the database, and when they can again."""
+        beat = self._task("heartbeat")
+        outage = beat.failures > 0 or time.monotonic() - beat.last_ok > max(
+            3 * self.config.worker.heartbeat_seconds, 10.0
+        )
+        if outage != self._store_outage:
+            self._store_outage = outage
+            if outage:
+                error = getattr(beat.error, "message", None) or "no answer"
+                self.notifier.status(f"waiting for the database ({error}); work resumes by itself")
+                self.log.warning("waiting for the database", error=error)
+            else:
+                self.notifier.status(self._idle())
+                self.log.info("the database answers again")
 
     def _stop(self, signum: int) -> int:
         self.log.info("stopping", signal=signal.Signals(signum).name)

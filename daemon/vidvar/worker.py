@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from vidvar.config import Config
 from vidvar.errors import LostClaim, StoreUnavailable
 from vidvar.events import EventBus, JobRecovered
-from vidvar.ffmpeg.processes import hostname, kill_stray_ffmpeg, pid_alive
+from vidvar.ffmpeg.processes import hostname, kill_stray_ffmpeg, process_alive_since
 from vidvar.ffmpeg.runner import Runner
 from vidvar.jobfolder import JobFolder, stems_of
 from vidvar.jobrun import JobRun
@@ -82,15 +83,25 @@ class Worker:
 
     # -- recovery ---------------------------------------------------------------------
 
-    def _is_dead(self, worker: WorkerRecord) -> bool:
-        return worker.host == hostname() and worker.id != self.id and not pid_alive(worker.pid)
+    def _is_dead(self, worker: WorkerRecord, *, steady: bool) -> bool:
+        """The one rule for "that worker died": on this machine, its process is gone
+        (or its pid now belongs to a process started after it registered); on
+        another, its heartbeat is older than a lease while our own heartbeats have
+        gone through for a whole lease. A pause of this process or a database
+        outage makes every heartbeat look old: then nobody is judged dead."""
+        if worker.host == hostname():
+            return not process_alive_since(worker.pid, worker.started_at)
+        stale = time.time() - worker.heartbeat_at > self.config.worker.lease_seconds
+        return stale and steady
 
-    def recover(self) -> int:
-        """Re-queue work of dead workers, kill their ffmpeg when it is ours, clean up."""
+    def recover(self, keep: Collection[str] = (), *, steady: bool = False) -> int:
+        """Re-queue work of dead workers, kill their ffmpeg when it is ours, clean up.
+        `keep`: the workers of this process, alive whatever the store says; `steady`:
+        our heartbeats have gone through for a whole lease (see _is_dead)."""
         recovered = self.store.recover(
-            lease_seconds=self.config.worker.lease_seconds,
             max_attempts=self.config.worker.max_attempts,
-            is_dead=self._is_dead,
+            is_dead=lambda worker: self._is_dead(worker, steady=steady),
+            keep={self.id, *keep},
         )
         for item in recovered:
             job = item.job

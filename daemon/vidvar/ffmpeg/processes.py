@@ -43,6 +43,18 @@ def pid_alive(pid: int) -> bool:
     return state != "Z"
 
 
+def process_alive_since(pid: int, registered_at: float) -> bool:
+    """True when `pid` is alive and is the process that registered at `registered_at`
+    (wall clock): a process with that pid started later is another one (pid reuse)."""
+    if not pid_alive(pid):
+        return False
+    started = process_start_time(pid)
+    if started is None:
+        return False
+    boot = time.time() - time.clock_gettime(time.CLOCK_BOOTTIME)
+    return boot + started <= registered_at + 5.0  # clock ticks and NTP steps: some slack
+
+
 def cmdline(pid: int) -> list[str]:
     """The argument list of a process, empty when it is gone."""
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any, Protocol
 
 from vidvar.store.models import (
@@ -69,9 +69,13 @@ class JobStore(Protocol):
         """Registered workers."""
 
     def recover(
-        self, *, lease_seconds: float, max_attempts: int, is_dead: Callable[[WorkerRecord], bool]
+        self,
+        *,
+        max_attempts: int,
+        is_dead: Callable[[WorkerRecord], bool],
+        keep: Collection[str] = (),
     ) -> list[Recovered]:
-        """Put back work left `processing` by workers that died."""
+        """Put back work left `processing` by workers that died (never `keep`'s)."""
 
     # claim and the owner's writes (fenced)
     def claim(self, worker_id: str) -> Claim | None:

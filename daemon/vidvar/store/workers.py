@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
+from vidvar.ffmpeg.processes import hostname
 from vidvar.store.models import Recovered, WorkerRecord
 from vidvar.store.sqlstore import StoreCore, file_from, job_from, retrying
 
@@ -26,20 +28,38 @@ def _worker(row: dict[str, Any]) -> WorkerRecord:
 class WorkersMixin(StoreCore):
     """register_worker, heartbeat, unregister_worker, workers, recover."""
 
+    @property
+    def _registered(self) -> dict[str, tuple[str, int, float]]:
+        """(host, pid, registered at) of the workers registered through this store."""
+        found: dict[str, tuple[str, int, float]] | None = self.__dict__.get("_workers_here")
+        if found is None:
+            found = self.__dict__.setdefault("_workers_here", {})
+        return found
+
     @retrying
     def register_worker(self, worker_id: str, host: str, pid: int) -> None:
         """Record a live worker."""
+        now = time.time()
+        self._registered[worker_id] = (host, pid, now)
         with self._write() as tx:
-            tx.run("register_worker", id=worker_id, host=host, pid=pid, now=time.time())
+            tx.run("register_worker", id=worker_id, host=host, pid=pid, now=now)
 
     @retrying
     def heartbeat(self, worker_id: str, info: dict[str, Any] | None = None) -> None:
-        """Renew the worker's lease on its jobs and publish its health."""
+        """Renew the worker's lease on its jobs and publish its health. The row is
+        written back when it is gone (another machine took this worker for dead while
+        it was paused or cut off): a live worker is always registered."""
+        host, pid, started = self._registered.get(worker_id, (hostname(), os.getpid(), time.time()))
         with self._write() as tx:
-            if info is None:
-                tx.run("heartbeat", id=worker_id, now=time.time())
-            else:
-                tx.run("heartbeat_with_info", id=worker_id, now=time.time(), info=json.dumps(info))
+            tx.run(
+                "heartbeat",
+                id=worker_id,
+                host=host,
+                pid=pid,
+                started_at=started,
+                now=time.time(),
+                info=json.dumps(info) if info is not None else None,
+            )
 
     @retrying
     def unregister_worker(self, worker_id: str) -> None:
@@ -57,24 +77,28 @@ class WorkersMixin(StoreCore):
 
     @retrying
     def recover(
-        self, *, lease_seconds: float, max_attempts: int, is_dead: Callable[[WorkerRecord], bool]
+        self,
+        *,
+        max_attempts: int,
+        is_dead: Callable[[WorkerRecord], bool],
+        keep: Collection[str] = (),
     ) -> list[Recovered]:
         """Put back work left `processing` by workers that died.
 
-        A worker is dead when `is_dead` says so (a local pid that is gone) or its
-        heartbeat is older than `lease_seconds`. The file it was encoding gets one
-        more attempt; past `max_attempts` it fails so a poisonous file cannot
-        crash-loop the service.
+        A registered worker is dead when `is_dead` says so; a job whose worker is
+        not registered at all is put back too, unless that worker is one of `keep`
+        (the caller's own workers, which are alive whatever the store says). The
+        file a dead worker was encoding gets one more attempt; past `max_attempts`
+        it fails so a poisonous file cannot crash-loop the service.
         """
         now = time.time()
         recovered: list[Recovered] = []
         with self._write() as tx:
             workers = {w.id: w for w in (_worker(r) for r in tx.all("all_workers"))}
-            dead = {
-                w.id for w in workers.values() if is_dead(w) or now - w.heartbeat_at > lease_seconds
-            }
+            dead = {w.id for w in workers.values() if w.id not in keep and is_dead(w)}
             for row in tx.all("processing_jobs"):
-                if row["worker_id"] in workers and row["worker_id"] not in dead:
+                holder = row["worker_id"]
+                if holder in keep or (holder in workers and holder not in dead):
                     continue
                 job = job_from(row)
                 interrupted = tuple(

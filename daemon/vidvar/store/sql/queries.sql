@@ -71,10 +71,10 @@ VALUES (:id, :host, :pid, :now, :now)
 ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at
 
 -- name: heartbeat
-UPDATE workers SET heartbeat_at = :now WHERE id = :id
-
--- name: heartbeat_with_info
-UPDATE workers SET heartbeat_at = :now, info = :info WHERE id = :id
+INSERT INTO workers (id, host, pid, started_at, heartbeat_at, info)
+VALUES (:id, :host, :pid, :started_at, :now, COALESCE(:info, '{}'))
+ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at,
+    info = COALESCE(:info, workers.info)
 
 -- name: delete_worker
 DELETE FROM workers WHERE id = :id
