@@ -16,6 +16,7 @@ its class:
 from __future__ import annotations
 
 import errno
+import reprlib
 
 
 class VidvarError(Exception):
@@ -26,6 +27,18 @@ class VidvarError(Exception):
         self.detail = detail
         # str() is the plain message: the technical detail goes to the log on purpose.
         super().__init__(message)
+
+
+_BRIEF = reprlib.Repr()
+_BRIEF.maxstring = _BRIEF.maxother = 60
+_BRIEF.maxlevel = 2
+_BRIEF.maxlist = _BRIEF.maxdict = 4
+
+
+def brief(value: object) -> str:
+    """A value for a message, shortened: never the repr of an unbounded value (a YAML
+    file can hold a structure that takes gigabytes to print)."""
+    return _BRIEF.repr(value)
 
 
 class ConfigError(VidvarError):

@@ -18,7 +18,7 @@ from typing import Any
 from vidvar.config import Config, WatchConfig
 from vidvar.config.load import read_yaml
 from vidvar.config.reader import Section
-from vidvar.errors import ConfigError
+from vidvar.errors import ConfigError, brief
 from vidvar.ignore import is_junk_name
 from vidvar.jobfolder import folder_name, output_stems
 from vidvar.sources import identity_of, signature_of
@@ -119,6 +119,7 @@ def make_job(
 
 
 BATCH_CONFIG = "vidvar.yaml"
+BATCH_CONFIG_MAX_BYTES = 64 * 1024  # two settings need a few bytes; a scan must never stall
 
 
 @dataclass(frozen=True)
@@ -137,23 +138,30 @@ def batch_settings(folder: Path, config: Config) -> BatchSettings:
     if not path.is_file() or path.is_symlink():
         return BatchSettings()
     try:
-        section = Section(path, read_yaml(path), "", {"variations", "profile"})
+        document = read_yaml(path, max_bytes=BATCH_CONFIG_MAX_BYTES, aliases=False)
+        section = Section(path, document, "", {"variations", "profile"})
         variations = section.data.get("variations")
         whole = isinstance(variations, int) and not isinstance(variations, bool)
         if variations is not None and not (whole and 1 <= variations <= 100):
             raise section.error(
-                "variations", f"expected a whole number from 1 to 100, found {variations!r}"
+                "variations", f"expected a whole number from 1 to 100, found {brief(variations)}"
             )
         profile = section.data.get("profile")
-        if profile is not None and profile not in config.profiles:
+        if profile is not None and (not isinstance(profile, str) or profile not in config.profiles):
             known = ", ".join(config.profiles)
             raise section.error(
-                "profile", f"expected one of the profiles ({known}), found {profile!r}"
+                "profile", f"expected one of the profiles ({known}), found {brief(profile)}"
             )
     except ConfigError as exc:
         where = exc.key or "the file"
         return BatchSettings(
             problem=f"the folder's {BATCH_CONFIG} is not usable: {where}: {exc.problem}"
+        )
+    except (OSError, ValueError, TypeError, RecursionError) as exc:
+        # Whatever else the file does, the batch fails with a note; the scan goes on.
+        return BatchSettings(
+            problem=f"the folder's {BATCH_CONFIG} is not usable: {type(exc).__name__}: "
+            f"{brief(str(exc))}"
         )
     return BatchSettings(variations=variations, profile=profile)
 

@@ -32,7 +32,7 @@ from vidvar.config.topology import check_topology
 from vidvar.effects.catalogue import (
     EffectsProfile,
 )
-from vidvar.errors import ConfigError
+from vidvar.errors import ConfigError, brief
 from vidvar.mounts import is_on_network_fs
 
 EX_CONFIG = 78  # sysexits.h: configuration error
@@ -46,10 +46,14 @@ def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) 
     seen: set[Any] = set()
     for key_node, _value in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        if not isinstance(key, str | int | float | bool | None):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be a plain name, not a list or mapping", key_node.start_mark
+            )
         if key in seen:
             line = key_node.start_mark.line + 1
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (line {line})", key_node.start_mark
+                None, None, f"duplicate key {brief(key)} (line {line})", key_node.start_mark
             )
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
@@ -58,10 +62,25 @@ def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 
 
-def read_yaml(file: Path) -> Any:
-    """The YAML document of `file`; ConfigError with line and column when it is wrong."""
+class _NoAliasLoader(_StrictLoader):
+    """_StrictLoader that refuses aliases (`*name`): a few lines of aliases can expand
+    into gigabytes (a "billion laughs"), and a dropped folder's file is anyone's."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in this file", mark
+            )
+        return super().compose_node(parent, index)
+
+
+def read_yaml(file: Path, *, max_bytes: int | None = None, aliases: bool = True) -> Any:
+    """The YAML document of `file`; ConfigError with line and column when it is wrong.
+    `max_bytes` refuses a larger file before parsing it; without `aliases`, `*name`
+    is an error (for files anyone can drop, see _NoAliasLoader)."""
     try:
-        text = file.read_text(encoding="utf-8")
+        text = _read_text(file, max_bytes)
     except FileNotFoundError:
         raise ConfigError(file, "", "config file not found") from None
     except IsADirectoryError:
@@ -69,7 +88,7 @@ def read_yaml(file: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(file, "", f"cannot read the config file: {exc}") from None
     try:
-        return yaml.load(text, Loader=_StrictLoader)
+        return yaml.load(text, Loader=_StrictLoader if aliases else _NoAliasLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -80,6 +99,17 @@ def read_yaml(file: Path) -> Any:
                 f"YAML syntax error at line {mark.line + 1}, column {mark.column + 1}: {problem}",
             ) from None
         raise ConfigError(file, "", f"YAML syntax error: {problem}") from None
+
+
+def _read_text(file: Path, max_bytes: int | None) -> str:
+    if max_bytes is None:
+        return file.read_text(encoding="utf-8")
+    fd = os.open(file, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ConfigError(file, "", f"the file is larger than {max_bytes // 1024} KiB")
+    return data.decode("utf-8")
 
 
 # Environment variables that override keys of the one hot folder (the container's
