@@ -294,3 +294,35 @@ def test_environment_overrides_the_one_hot_folder(
     two["watch"].append({"inbox": "in2", "output": "out2"})
     error = error_of(tmp_path, two)
     assert "one hot folder" in error.problem and "has 2" in error.problem
+
+
+@pytest.mark.parametrize(
+    ("section", "key"),
+    [
+        ("worker", "lease_seconds"),
+        ("worker", "stall_seconds"),
+        ("retention", "check_interval"),
+        ("retention", "job_days"),
+    ],
+)
+def test_numbers_no_timer_can_take_are_refused(tmp_path: Path, section: str, key: str) -> None:
+    data = base()
+    data[section] = {key: 1.0e308}
+    error = error_of(tmp_path, data)
+    assert error.key == f"{section}.{key}" and "at most" in error.problem, error
+
+
+def test_webhook_urls_are_shown_without_their_secrets(tmp_path: Path) -> None:
+    data = base()
+    data["notify"] = {
+        "webhooks": [
+            {"url": "https://user:pa55@hooks.example/in?token=abc123"},
+            {"url": "https://hooks.slack.com/services/T0001/B0002/XXXXXXXXXXXXXXXXXXXXXXXX"},
+            {"url": "https://discord.com/api/webhooks/123456789012345678/aBcDeFgHiJkLmNoPqRsTuV"},
+        ]
+    }
+    done = run_cli("check-config", config=write(tmp_path, data))
+    assert done.returncode == 0, done.stderr
+    for secret in ("pa55", "abc123", "XXXXXXXXXXXXXXXXXXXXXXXX", "aBcDeFgHiJkLmNoPqRsTuV"):
+        assert secret not in done.stdout
+    assert "hooks.slack.com/services" in done.stdout and "discord.com/api/webhooks" in done.stdout

@@ -10,16 +10,32 @@ from vidvar.config.schema import Config
 from vidvar.effects.catalogue import CATALOGUE, EffectsProfile
 
 
-def redact_url(url: str) -> str:
-    """A database URL with its password replaced by ***."""
-    if "://" not in url or "@" not in url:
+def redact_url(url: str, *, tokens: bool = False) -> str:
+    """A URL with its password replaced by ***. With `tokens` (webhook URLs, whose
+    secrets often sit in the path or query: Slack, Discord, Teams), every query value
+    and every path segment that looks like a token is *** too."""
+    if "://" not in url:
         return url
     scheme, rest = url.split("://", 1)
-    credentials, host = rest.rsplit("@", 1)
-    if ":" not in credentials:
-        return url
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}"
+    authority, slash, tail = rest.partition("/")
+    if "@" in authority:
+        credentials, host = authority.rsplit("@", 1)
+        user = credentials.split(":", 1)[0]
+        authority = f"{user}:***@{host}" if ":" in credentials else authority
+    if not tokens:
+        return f"{scheme}://{authority}{slash}{tail}"
+    path, question, query = tail.partition("?")
+    path = "/".join("***" if _looks_secret(part) else part for part in path.split("/"))
+    if question:
+        query = "&".join(f"{pair.split('=', 1)[0]}=***" for pair in query.split("&") if pair)
+    return f"{scheme}://{authority}{slash}{path}{question}{query}"
+
+
+def _looks_secret(segment: str) -> bool:
+    """A path segment that looks like an id or a token: 24 characters or more, or 12
+    or more with digits or mixed case in it (never a word such as `webhooks`)."""
+    mixed = any(c.isdigit() for c in segment) or (segment.lower() != segment != segment.upper())
+    return len(segment) >= 24 or (len(segment) >= 12 and mixed)
 
 
 def _plain(value: Any) -> Any:
@@ -72,4 +88,6 @@ def config_as_dict(config: Config) -> dict[str, Any]:
         for hook in notify.get("webhooks") or []:
             if hook.get("secret"):
                 hook["secret"] = "***"
+            if hook.get("url"):
+                hook["url"] = redact_url(hook["url"], tokens=True)
     return data

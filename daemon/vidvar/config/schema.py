@@ -131,10 +131,10 @@ class WorkerConfig:
 
     poll_interval: float = setting(2.0, above=0, maximum=3600)
     max_attempts: int = setting(3, minimum=1, maximum=100)
-    stall_seconds: float = setting(120.0, above=0)
-    lease_seconds: float = setting(60.0, minimum=5)
+    stall_seconds: float = setting(120.0, above=0, maximum=86400)
+    lease_seconds: float = setting(60.0, minimum=5, maximum=3600)
     fanout: int = setting(5, minimum=1, maximum=16)
-    fanout_megapixels: float = setting(11.0, above=0)
+    fanout_megapixels: float = setting(11.0, above=0, maximum=1000)
     concurrency: int = setting(0, minimum=0, maximum=32)  # files at once; 0: from the cores
     stop_grace_seconds: float = setting(10.0, minimum=0, maximum=600)
     # A job held by an environmental cause (a folder not writable, a disk full, a share
@@ -172,10 +172,10 @@ class WorkerConfig:
 class RetentionConfig:
     """Housekeeping: old job folders and archived sources, and free-space protection."""
 
-    job_days: float = setting(0.0, minimum=0)  # 0 keeps job folders forever
-    archive_days: float = setting(0.0, minimum=0)  # 0 keeps archived sources forever
-    min_free_gb: float = setting(1.0, minimum=0)  # below this no new job starts
-    check_interval: float = setting(300.0, above=0)
+    job_days: float = setting(0.0, minimum=0, maximum=36500)  # 0 keeps job folders forever
+    archive_days: float = setting(0.0, minimum=0, maximum=36500)  # 0 keeps archived sources forever
+    min_free_gb: float = setting(1.0, minimum=0, maximum=1e6)  # below this no new job starts
+    check_interval: float = setting(300.0, above=0, maximum=86400)
 
 
 @dataclass(frozen=True)
@@ -212,7 +212,7 @@ class WebConfig:
     )
     # SHA-256 hashes of tokens for scripts (`vidvar web --new-token` prints a pair).
     api_tokens: tuple[str, ...] = setting(factory=tuple)
-    max_upload_mb: float = setting(4096.0, above=0)
+    max_upload_mb: float = setting(4096.0, above=0, maximum=1e7)
     with_run: bool = setting(False)  # `vidvar run` serves the page too
 
 
