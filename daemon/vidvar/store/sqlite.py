@@ -16,6 +16,9 @@ from vidvar.store.sqlstore import Row, Tx
 from vidvar.store.store import SqlStore
 
 BUSY_TIMEOUT_MS = 30_000
+# PRAGMA application_id of a vidvar database ("vdvr"): a foreign SQLite file is refused.
+APPLICATION_ID = 0x76647672
+_DAMAGED_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
 
 
 class _SqliteTx(Tx):
@@ -62,11 +65,17 @@ class SqliteStore(SqlStore):
         if not readonly:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._connections = ThreadConnections(self._open)
+        self.damage: str | None = None  # set when a statement finds the file damaged
         try:
+            self._check_file()
             if readonly:
                 self._check_version()
             else:
                 self.migrate()
+                self._connections.get().execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        except StoreCorrupt:
+            self.close()
+            raise
         except sqlite3.DatabaseError as exc:
             self.close()
             if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
@@ -75,11 +84,43 @@ class SqliteStore(SqlStore):
         st = os.stat(self.path)
         self._identity = (st.st_dev, st.st_ino)
 
-    def _damaged(self, exc: Exception) -> str:
+    def _damaged(self, exc: Exception | str) -> str:
         return (
             f"the database {self.path} cannot be read ({exc}): it is damaged or not a vidvar "
-            "database. Move it aside (vidvar starts a new one) or restore a backup"
+            f"database. Stop vidvar, move it aside (mv {self.path} {self.path}.damaged) and "
+            "start vidvar again: it starts a new database and queues again the files still "
+            "in the inbox. Or restore a backup"
         )
+
+    def _check_file(self) -> None:
+        """StoreCorrupt for a damaged file (PRAGMA quick_check) or a foreign one (an
+        SQLite file with other tables and without vidvar's application_id)."""
+        conn = self._connections.get()
+        problems = [r[0] for r in conn.execute("PRAGMA quick_check(3)").fetchall()]
+        if problems != ["ok"]:
+            raise StoreCorrupt(self._damaged("; ".join(problems)[:300]))
+        (app_id,) = conn.execute("PRAGMA application_id").fetchone()
+        if app_id == APPLICATION_ID:
+            return
+        tables = {
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        }
+        if tables and not {"schema_migrations", "jobs"} <= tables:
+            shown = ", ".join(sorted(tables)[:5])
+            raise StoreCorrupt(
+                f"the database {self.path} is not a vidvar database (it holds other tables: "
+                f"{shown}); point `database:` at a new file, vidvar creates it"
+            )
+
+    def _convert(self, exc: sqlite3.DatabaseError) -> None:
+        """A statement that finds the file damaged: remembered (check() then stops the
+        daemon with one plain sentence) and raised as StoreCorrupt."""
+        if getattr(exc, "sqlite_errorcode", None) in _DAMAGED_CODES:
+            self.damage = self._damaged(exc)
+            raise StoreCorrupt(self.damage, str(exc)) from exc
 
     def _check_version(self) -> None:
         found, wanted = self.schema_version(), latest_version(self.dialect)
@@ -120,22 +161,30 @@ class SqliteStore(SqlStore):
     @contextmanager
     def _write(self) -> Iterator[Tx]:
         conn = self._connections.get()
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            yield _SqliteTx(conn, self._queries)
-        except BaseException:
-            conn.execute("ROLLBACK")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SqliteTx(conn, self._queries)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            self._convert(exc)
             raise
-        conn.execute("COMMIT")
 
     @contextmanager
     def _read(self) -> Iterator[Tx]:
         conn = self._connections.get()
-        conn.execute("BEGIN")
         try:
-            yield _SqliteTx(conn, self._queries)
-        finally:
-            conn.execute("COMMIT")
+            conn.execute("BEGIN")
+            try:
+                yield _SqliteTx(conn, self._queries)
+            finally:
+                conn.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            self._convert(exc)
+            raise
 
     def _run_ddl(self, tx: Tx, statement: str) -> None:
         assert isinstance(tx, _SqliteTx)
@@ -143,7 +192,9 @@ class SqliteStore(SqlStore):
 
     def check(self) -> None:
         """StoreCorrupt when the database file was deleted or replaced since it was opened:
-        writes would go to a file nobody else sees."""
+        writes would go to a file nobody else sees; or when a statement found it damaged."""
+        if self.damage:
+            raise StoreCorrupt(self.damage)
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
