@@ -3,6 +3,7 @@ understand, log lines, systemd STATUS=, `status --follow`, webhooks and on_finis
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -303,3 +304,57 @@ def test_a_cancelled_job_says_so_at_once(
         run_cli("status", row["job_id"], "--json", config=workspace.config_path).stdout
     )
     assert doc["state"] == "cancelled" or doc["phase"] == "cancelling"
+
+
+def test_a_stop_never_waits_for_a_dribbling_webhook_or_a_long_on_finish(
+    workspace: Workspace,
+    clips: ClipFactory,
+    daemon_factory: Callable[..., DaemonProcess],
+    tmp_path: Path,
+) -> None:
+    connected = threading.Event()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def dribble() -> None:  # the status line, then one byte every second, for minutes
+        conn, _ = listener.accept()
+        connected.set()
+        with contextlib.suppress(OSError):
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\n")
+            for _ in range(300):
+                conn.sendall(b"X")
+                time.sleep(1)
+        conn.close()
+
+    threading.Thread(target=dribble, daemon=True).start()
+    marker = str(tmp_path / "on-finish-marker")
+    port = listener.getsockname()[1]
+    workspace.data["notify"] = {
+        "webhooks": [{"url": f"http://127.0.0.1:{port}/hook", "timeout_seconds": 300}],
+        "on_finish": [sys.executable, "-c", "import time; time.sleep(600)", marker],
+    }
+    workspace.write()
+    daemon = daemon_factory(workspace.config_path)
+    clips.make(workspace.inbox / "clip.mp4")
+    wait_for(connected.is_set, what="the webhook delivery to start")
+    command = wait_for(lambda: [p for p in _pids_with(marker)], what="the on_finish command to run")
+    daemon.signal(signal.SIGTERM)
+    assert daemon.wait(timeout=30) == 0  # the old code waited for both, minutes
+    assert daemon.saw("stopped cleanly") and daemon.saw(
+        "stopping an on_finish command still running"
+    )
+    wait_for(lambda: not _pids_with(marker), what="the on_finish command to end")
+    assert command
+    listener.close()
+
+
+def _pids_with(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if marker.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+    return found

@@ -1,25 +1,31 @@
 """Telling people and tools that a job ended: webhooks and an on_finish command.
 
 A sink: on JobFinished it queues deliveries and returns at once. Deliveries run
-on a small pool of their own; a webhook that fails or times out is retried with
-back-off without holding up the next job or the next delivery. Deliveries queued
-when the daemon stops are dropped (the log says so).
+on a small pool of daemon threads of their own; a webhook that fails or times out
+is retried with back-off without holding up the next job or the next delivery.
+
+Stop means stop: each attempt has one deadline for the whole exchange (a server
+that dribbles a byte every few seconds never resets it), nothing of the pool is
+joined at exit, on_finish commands still running are killed with their process
+group, and deliveries still queued are dropped with a log line naming their jobs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import heapq
 import hmac
 import json
 import os
+import queue
+import signal
 import subprocess
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +85,36 @@ class _Attempt:
     tries: int = field(compare=False, default=0)
 
 
+class _DaemonPool:
+    """Daemon threads running tasks from a queue: unlike ThreadPoolExecutor, whose
+    threads are joined at interpreter exit, nothing here can hold up a stop."""
+
+    def __init__(self, workers: int, name: str, log: Any) -> None:
+        self._tasks: queue.SimpleQueue[tuple[Callable[..., None], tuple[Any, ...]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._workers = workers
+        self.log = log
+        for n in range(workers):
+            threading.Thread(target=self._work, name=f"{name}-{n}", daemon=True).start()
+
+    def submit(self, task: Callable[..., None], *args: Any) -> None:
+        self._tasks.put((task, args))
+
+    def _work(self) -> None:
+        while (item := self._tasks.get()) is not None:
+            task, args = item
+            try:
+                task(*args)
+            except Exception:
+                self.log.exception("a notification task failed")
+
+    def stop(self) -> None:
+        """Let the threads end after their current task; nothing waits for them."""
+        for _ in range(self._workers):
+            self._tasks.put(None)
+
+
 class NotifySink:
     """Delivers webhooks and runs on_finish commands when jobs end."""
 
@@ -86,7 +122,8 @@ class NotifySink:
         self.config = config
         self.store = store
         self.log = get_logger(component="notify")
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify")
+        self._pool = _DaemonPool(workers, "notify", self.log)
+        self._running: set[subprocess.Popen[bytes]] = set()  # on_finish commands
         self._pending: list[_Attempt] = []
         self._cond = threading.Condition()
         self._seq = 0
@@ -148,14 +185,12 @@ class NotifySink:
             hook.url, data=attempt.body, headers=headers, method="POST"
         )
         log = self.log.bind(job_id=attempt.job_id, url=_safe_url(hook.url), event=attempt.event)
-        try:
-            with urllib.request.urlopen(request, timeout=hook.timeout_seconds) as answer:
-                log.info("webhook delivered", status=answer.status, tries=attempt.tries + 1)
-                return
-        except urllib.error.HTTPError as exc:
-            problem = f"HTTP {exc.code}"
-        except (urllib.error.URLError, OSError) as exc:
-            problem = str(getattr(exc, "reason", exc))
+        status, problem = _exchange(request, hook.timeout_seconds)
+        if status is not None:
+            log.info("webhook delivered", status=status, tries=attempt.tries + 1)
+            return
+        if self._stopped:
+            return
         if attempt.tries >= hook.retries:
             log.warning("webhook gave up", error=problem, tries=attempt.tries + 1)
             return
@@ -179,35 +214,80 @@ class NotifySink:
             "VIDVAR_STATUS_FILE": str(folder.status_path),
         }
         log = self.log.bind(job_id=job_id, command=notify.on_finish[0])
+        if self._stopped:
+            return
         try:
-            done = subprocess.run(
+            # Its own process group: a stop or a timeout ends the command and its children.
+            process = subprocess.Popen(
                 list(notify.on_finish),
                 env=env,
                 cwd=folder.path if folder.path.is_dir() else None,
                 stdin=subprocess.DEVNULL,
-                capture_output=True,
-                timeout=notify.on_finish_timeout,
-                check=False,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
-        except subprocess.TimeoutExpired:
-            log.warning("on_finish took too long and was stopped", seconds=notify.on_finish_timeout)
-            return
         except OSError as exc:
             log.warning("on_finish could not run", error=str(exc))
             return
-        output = (done.stdout + done.stderr).decode("utf-8", "replace")[-OUTPUT_TAIL_CHARS:]
-        level = log.info if done.returncode == 0 else log.warning
-        level("on_finish ran", exit_status=done.returncode, output=output.strip() or None)
+        with self._cond:
+            self._running.add(process)
+        try:
+            output, _ = process.communicate(timeout=notify.on_finish_timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            log.warning("on_finish took too long and was stopped", seconds=notify.on_finish_timeout)
+            return
+        finally:
+            with self._cond:
+                self._running.discard(process)
+        if process.returncode < 0 and self._stopped:
+            return  # ended by the stop, which said so
+        text = output.decode("utf-8", "replace")[-OUTPUT_TAIL_CHARS:]
+        level = log.info if process.returncode == 0 else log.warning
+        level("on_finish ran", exit_status=process.returncode, output=text.strip() or None)
 
     def stop(self) -> None:
-        """Stop delivering; what is still queued is dropped."""
+        """Stop at once: queued deliveries are dropped (the log names their jobs), the
+        on_finish commands still running are ended, nothing is waited for."""
         with self._cond:
             self._stopped = True
-            dropped = len(self._pending)
+            dropped = sorted({a.job_id for a in self._pending})
+            running = list(self._running)
+            self._pending.clear()
             self._cond.notify()
         if dropped:
-            self.log.warning("stopping with webhooks undelivered", count=dropped)
-        self._pool.shutdown(wait=False, cancel_futures=True)
+            self.log.warning("stopping with webhooks undelivered", jobs=dropped)
+        for process in running:
+            self.log.warning("stopping an on_finish command still running", pid=process.pid)
+            _kill_group(process)
+        self._pool.stop()
+
+
+def _exchange(request: urllib.request.Request, seconds: float) -> tuple[int | None, str]:
+    """POST and wait for the answer for `seconds` in all: (status, '') or (None, why).
+    The exchange runs on a daemon thread: urllib's timeout bounds each read, not the
+    whole, and a thread left behind by a slow server cannot hold up a stop."""
+    result: list[tuple[int | None, str]] = []
+
+    def talk() -> None:
+        try:
+            with urllib.request.urlopen(request, timeout=seconds) as answer:
+                result.append((answer.status, ""))
+        except urllib.error.HTTPError as exc:
+            result.append((None, f"HTTP {exc.code}"))
+        except (urllib.error.URLError, OSError) as exc:
+            result.append((None, str(getattr(exc, "reason", exc))))
+
+    thread = threading.Thread(target=talk, name="notify-http", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return result[0] if result else (None, f"no answer within {seconds:g} s")
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def _safe_url(url: str) -> str:
