@@ -119,6 +119,26 @@ def wait_encoding(ws: Workspace) -> sqlite3.Row:
     )
 
 
+_HOLD_LOCK = (
+    "import sqlite3, sys, time\n"
+    "c = sqlite3.connect(sys.argv[1], timeout=60, isolation_level=None)\n"
+    "c.execute('BEGIN IMMEDIATE')\n"
+    "print('held', flush=True)\n"
+    "time.sleep(float(sys.argv[2]))\n"
+    "c.execute('COMMIT')\n"
+)
+
+
+def hold_write_lock(db: Path, seconds: float) -> subprocess.Popen[str]:
+    """A second process (not a thread of ours: the lock is SQLite's, across processes)
+    holding the database's write lock for `seconds`; returns once it holds it."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(db), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder
+
+
 class ClipFactory:
     """Generates small test clips once per session and copies them where asked."""
 

@@ -33,6 +33,7 @@ from tests.conftest import (
     ClipFactory,
     DaemonProcess,
     Workspace,
+    hold_write_lock,
     job_states,
     rows,
     run_cli,
@@ -372,20 +373,8 @@ def test_a_database_locked_past_the_busy_timeout_delays_but_never_fails(
 ) -> None:
     daemon = daemon_factory(workspace.config_path)
     wait_for(lambda: daemon.saw("ready"), what="ready")
-    # A second process (not a thread of ours): the lock is SQLite's, across processes.
     # 35 s: past the 30 s busy timeout, so that the daemon's own retry must carry it.
-    hold = (
-        "import sqlite3, sys, time\n"
-        "c = sqlite3.connect(sys.argv[1], timeout=60, isolation_level=None)\n"
-        "c.execute('BEGIN IMMEDIATE')\n"
-        "print('held', flush=True)\n"
-        "time.sleep(float(sys.argv[2]))\n"
-        "c.execute('COMMIT')\n"
-    )
-    holder = subprocess.Popen(
-        [sys.executable, "-c", hold, str(workspace.db), "35"], stdout=subprocess.PIPE, text=True
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    holder = hold_write_lock(workspace.db, 35)
     clips.make(workspace.inbox / "clip.mp4")
     status = run_cli("status", config=workspace.config_path, timeout=20)
     assert status.returncode == 0 and "Traceback" not in status.stderr
@@ -476,6 +465,30 @@ def test_a_source_renamed_during_its_encode_is_processed_once(
     assert len(job_states(workspace.db)) == 1
     assert (workspace.archive / "renamed.mp4").exists()
     assert list(workspace.inbox.iterdir()) == []
+
+
+def test_a_source_moved_into_an_inbox_subfolder_during_its_encode_is_archived_once(
+    workspace: Workspace, clips: ClipFactory, daemon_factory: Callable[..., DaemonProcess]
+) -> None:
+    slow_encoder(workspace)
+    daemon = daemon_factory(workspace.config_path)
+    clips.make(workspace.inbox / "clip.mp4", **SLOW)
+    wait_encoding(workspace)
+    (workspace.inbox / "later").mkdir()
+    (workspace.inbox / "clip.mp4").rename(workspace.inbox / "later" / "clip.mp4")
+    wait_job(workspace, "completed")
+    [record] = rows(workspace.db, "SELECT disposal, disposed_to FROM files")
+    assert record["disposal"] == "archived", dict(record)
+    assert (workspace.archive / "later" / "clip.mp4").exists()
+    assert not (workspace.inbox / "later" / "clip.mp4").exists()
+    # A restart finds nothing to do again: one job, one encode.
+    assert daemon.stop() == 0
+    again = daemon_factory(workspace.config_path)
+    wait_for(lambda: again.saw("ready"), what="ready")
+    clips.make(workspace.inbox / "marker.mp4")  # a drop after it: once it is done, so is the scan
+    wait_for(lambda: len(job_states(workspace.db)) == 2, what="the marker queued")
+    wait_job(workspace, "completed")
+    assert len(job_states(workspace.db)) == 2
 
 
 # --- 10. output names that would collide in a batch -------------------------------------------

@@ -14,7 +14,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -28,6 +27,7 @@ from tests.conftest import (
     ClipFactory,
     DaemonProcess,
     Workspace,
+    hold_write_lock,
     rows,
     run_cli,
     slow_encoder,
@@ -133,29 +133,19 @@ def test_a_long_database_lock_never_starves_the_watchdog(
 ) -> None:
     short_lease(workspace)
     with notify_socket(tmp_path / "notify.sock") as got:
-        env = {"NOTIFY_SOCKET": str(tmp_path / "notify.sock"), "WATCHDOG_USEC": "2000000"}
+        env = {"NOTIFY_SOCKET": str(tmp_path / "notify.sock"), "WATCHDOG_USEC": "6000000"}
         daemon = daemon_factory(workspace.config_path, env=env)
         wait_for(lambda: daemon.saw("ready"), what="ready")
-        hold = (
-            "import sqlite3, sys, time\n"
-            "c = sqlite3.connect(sys.argv[1], timeout=60, isolation_level=None)\n"
-            "c.execute('BEGIN IMMEDIATE')\n"
-            "print('held', flush=True)\n"
-            "time.sleep(float(sys.argv[2]))\n"
-            "c.execute('COMMIT')\n"
-        )
-        holder = subprocess.Popen(
-            [sys.executable, "-c", hold, str(workspace.db), "20"], stdout=subprocess.PIPE, text=True
-        )
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        holder = hold_write_lock(workspace.db, 20)
         held_at = time.monotonic()
         assert holder.wait(timeout=60) == 0
         released_at = time.monotonic()
         wait_for(lambda: daemon.saw("the database answers again"), what="the outage to end")
     pings = [t for t, data in got if b"WATCHDOG=1" in data and held_at <= t <= released_at]
-    # Four leases without a heartbeat, and systemd was told all along that the loop lives.
+    # Four leases without a heartbeat, and systemd was told all along that the loop lives:
+    # never a gap as long as WatchdogSec (6 s here), after which systemd would kill it.
     gaps = [b - a for a, b in itertools.pairwise([held_at, *pings, released_at])]
-    assert len(pings) >= 5 and max(gaps) < 2.0, gaps
+    assert len(pings) >= 3 and max(gaps) < 6.0, gaps
     statuses = [data.decode() for t, data in got if b"STATUS=" in data]
     assert any("waiting for the database" in s for s in statuses), statuses
     assert daemon.proc.poll() is None

@@ -174,7 +174,7 @@ class RetentionConfig:
 
     job_days: float = setting(0.0, minimum=0, maximum=36500)  # 0 keeps job folders forever
     archive_days: float = setting(0.0, minimum=0, maximum=36500)  # 0 keeps archived sources forever
-    min_free_gb: float = setting(1.0, minimum=0, maximum=1e6)  # below this no new job starts
+    min_free_gb: float = setting(1.0, minimum=0)  # below this no new job starts
     check_interval: float = setting(300.0, above=0, maximum=86400)
 
 
