@@ -323,3 +323,35 @@ def test_no_operation_ever_reaches_outside_its_root(
         except OSError:
             pass  # refused (a link or a file in the way): that is allowed, going out is not
         assert tree(outside) == before, (operation, relative)
+
+
+@pytest.mark.e2e
+def test_a_work_folder_swapped_for_a_link_mid_encode_leads_no_write_outside(
+    workspace: Workspace, clips: ClipFactory, daemon_factory: Callable[..., DaemonProcess]
+) -> None:
+    from tests.conftest import SLOW
+
+    slow_encoder(workspace)
+    workspace.data["worker"].update({"retry_seconds": 0.5, "retry_max_seconds": 1.0})
+    workspace.write()
+    outside = workspace.root / "outside"
+    outside.mkdir()
+    daemon = daemon_factory(workspace.config_path)
+    clips.make(workspace.inbox / "clip.mp4", **SLOW)
+    wait_encoding(workspace)
+    [folder] = workspace.job_dirs()
+    (folder / ".vidvar-work").rename(folder / "moved-work")
+    (folder / ".vidvar-work").symlink_to(outside)
+    wait_for(
+        lambda: any(
+            "link" in (r["waiting_reason"] or "") for r in rows(workspace.db, "SELECT * FROM jobs")
+        ),
+        timeout=120,
+        what="the job to wait on the link",
+    )
+    assert tree(outside) == {}
+    (folder / ".vidvar-work").unlink()
+    wait_job(workspace, "completed", timeout=180)
+    assert tree(outside) == {}
+    assert sorted(p.name for p in folder.glob("*.mp4")) == ["clip_var01.mp4", "clip_var02.mp4"]
+    assert daemon.stop() == 0

@@ -80,12 +80,12 @@ def _open_child(parent: int, name: str, *, create: bool, where: str) -> int:
     return _open_child(parent, name, create=False, where=where)
 
 
-@contextlib.contextmanager
-def open_folder(
+def open_fd(
     root: Path, relative: str | os.PathLike[str] | tuple[str, ...] = (), *, create: bool = False
-) -> Iterator[int]:
-    """A descriptor of `root/relative`, every component below `root` opened without
-    following a link (`create` makes missing folders, never the root itself)."""
+) -> int:
+    """A descriptor of `root/relative` (the caller closes it), every component below
+    `root` opened without following a link (`create` makes missing folders, never
+    the root itself)."""
     parts = relative if isinstance(relative, tuple) else parts_of(relative)
     fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
@@ -95,9 +95,34 @@ def open_folder(
             child = _open_child(fd, name, create=create, where=str(where))
             os.close(fd)
             fd = child
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+@contextlib.contextmanager
+def open_folder(
+    root: Path, relative: str | os.PathLike[str] | tuple[str, ...] = (), *, create: bool = False
+) -> Iterator[int]:
+    """open_fd as a context: the descriptor is closed at its end."""
+    fd = open_fd(root, relative, create=create)
+    try:
         yield fd
     finally:
         os.close(fd)
+
+
+def held_path(fd: int) -> Path | None:
+    """A path that reaches the folder open as `fd` itself, for this process and its
+    children alike (ffmpeg writes by path): `/proc/<pid>/fd/<fd>`. A link put where
+    the folder was cannot redirect it. None where /proc does not offer it."""
+    path = Path(f"/proc/{os.getpid()}/fd/{fd}")
+    try:
+        held, seen = os.stat(path), os.fstat(fd)
+    except OSError:
+        return None
+    return path if (held.st_dev, held.st_ino) == (seen.st_dev, seen.st_ino) else None
 
 
 def _split(relative: str | os.PathLike[str] | tuple[str, ...]) -> tuple[tuple[str, ...], str]:

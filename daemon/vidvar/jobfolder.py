@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -100,6 +101,8 @@ class JobFolder:
     def __init__(self, path: str | Path, guard: FolderGuard | None = None) -> None:
         self.path = Path(path)
         self.guard = guard
+        self._work_fd: int | None = None  # held between prepare() and close()
+        self._held_work: Path | None = None
 
     # -- paths ------------------------------------------------------------------
 
@@ -113,7 +116,10 @@ class JobFolder:
 
     @property
     def work_dir(self) -> Path:
-        return self.path / WORK_DIR
+        """The work folder; after prepare(), a path through the descriptor opened then
+        (see beneath.held_path), so that ffmpeg's writes cannot be led elsewhere by a
+        link put in its place during an encode."""
+        return self._held_work or self.path / WORK_DIR
 
     def output(self, stem: str, variation: int) -> Path:
         """Where a verified output goes."""
@@ -147,6 +153,9 @@ class JobFolder:
 
     def _below(self, path: Path) -> tuple[str, ...]:
         """`path` as components below the output folder (it must lie in the job folder)."""
+        if self._held_work is not None and self._held_work in path.parents:
+            inside = beneath.parts_of(path.relative_to(self._held_work))
+            return (self.path.name, WORK_DIR, *inside)
         return (self.path.name, *beneath.parts_of(path.relative_to(self.path)))
 
     def check(self) -> None:
@@ -155,11 +164,20 @@ class JobFolder:
             self.guard.check(self.path)
 
     def prepare(self) -> None:
-        """Create the folder and its work folder (the share must be there)."""
+        """Create the folder and its work folder (the share must be there), and hold the
+        work folder open until close()."""
         self.check()
+        if self._work_fd is not None:
+            return  # already open: paths handed out meanwhile stay valid
         self.root.mkdir(parents=True, exist_ok=True)  # the configured output folder
-        with beneath.open_folder(self.root, self._below(self.work_dir), create=True):
-            pass
+        self._work_fd = beneath.open_fd(self.root, (self.path.name, WORK_DIR), create=True)
+        self._held_work = beneath.held_path(self._work_fd)
+
+    def close(self) -> None:
+        """Let go of the work folder's descriptor (prepare() takes it again)."""
+        if self._work_fd is not None:
+            os.close(self._work_fd)
+        self._work_fd = self._held_work = None
 
     def write_status(self, document: dict[str, Any], *, durable: bool = True) -> None:
         """Rewrite status.json atomically; never creates the folder (a vanished share
@@ -208,13 +226,15 @@ class JobFolder:
 
     def tidy(self) -> None:
         """Remove the work folder when nothing is left in it (a job that went back)."""
-        beneath.remove_empty_folders(self.root, self._below(self.work_dir), keep=1)
+        self.close()
+        beneath.remove_empty_folders(self.root, (self.path.name, WORK_DIR), keep=1)
 
     def clean_work(self) -> None:
         """Remove the work folder and temporary files left by a crash or older releases."""
-        for folder in (self.work_dir, self.path / LEGACY_THUMBS_DIR):
+        self.close()
+        for folder in (WORK_DIR, LEGACY_THUMBS_DIR):
             with contextlib.suppress(OSError):
-                beneath.remove_tree(self.root, self._below(folder))
+                beneath.remove_tree(self.root, (self.path.name, folder))
         for leftover in beneath.walk_files(self.root, (self.path.name,)):
             if leftover[-1].endswith(TEMP_SUFFIX):
                 with contextlib.suppress(OSError):
@@ -222,7 +242,7 @@ class JobFolder:
 
     def remove_temp_outputs(self) -> None:
         """Temporary outputs only (the thumbnails stay for the preview sheet)."""
-        for leftover in beneath.walk_files(self.root, self._below(self.work_dir)):
+        for leftover in beneath.walk_files(self.root, (self.path.name, WORK_DIR)):
             if leftover[-1].endswith(".mp4"):
                 with contextlib.suppress(OSError):
                     beneath.unlink(self.root, leftover)

@@ -72,6 +72,8 @@ class JobRun:
             self.log.debug("environmental problem", detail=problem.detail or None)
             self.ctx.bus.emit(JobWaiting(job.id, problem.message, wait))
             return "queued"
+        finally:
+            folder.close()
 
     def _files(self, job: Job, folder: JobFolder, files: list[FileRecord]) -> None:
         stems = stems_of(files)

@@ -62,9 +62,13 @@ def write_preview(folder: JobFolder, files: list[FileRecord], log: Any) -> Path 
     cells, columns = preview_cells(folder, files)
     if not cells:
         return None
-    temp = folder.work_dir / folder.preview_path.name
     try:
         folder.prepare()
+    except OSError as exc:
+        log.warning("could not write the preview sheet", error=str(exc).splitlines()[0])
+        return None
+    temp = folder.work_dir / folder.preview_path.name
+    try:
         make_preview(cells, columns, temp)
         folder.publish_preview(temp)
     except (FfmpegError, OSError) as exc:

@@ -24,13 +24,23 @@ from vidvar.log import get_logger
 from vidvar.mounts import FolderGuard
 from vidvar.render import Renderer
 from vidvar.runcontext import Context, StopSignal
-from vidvar.store import Claim, JobStore, WorkerRecord
+from vidvar.store import Claim, Job, JobStore, WorkerRecord
 from vidvar.store.models import TERMINAL_STATES
 
 
 def new_worker_id() -> str:
     """`host:pid:random`: unique across machines and restarts."""
     return f"{hostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def _markers(job: Job) -> list[str]:
+    """What an ffmpeg of `job` names in its arguments: the job folder, and the paths
+    through the work folder's descriptor in the process that ran it (JobFolder)."""
+    markers = [job.job_dir]
+    pid = (job.worker_id or "").rsplit(":", 2)[1:2]  # `host:pid:random`, see new_worker_id
+    if pid and pid[0].isdigit():
+        markers.append(f"/proc/{pid[0]}/fd/")
+    return markers
 
 
 class Worker:
@@ -110,7 +120,7 @@ class Worker:
             stems = stems_of(files)
             for record in item.interrupted:
                 if record.ffmpeg_pid and kill_stray_ffmpeg(
-                    record.ffmpeg_pid, record.ffmpeg_started_at, job.job_dir
+                    record.ffmpeg_pid, record.ffmpeg_started_at, _markers(job)
                 ):
                     self.log.warning(
                         "killed an ffmpeg left running by a dead worker",

@@ -12,7 +12,7 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 
@@ -95,14 +95,17 @@ def kill_group(pid: int, grace: float, gone: Callable[[], bool] | None = None) -
         os.killpg(pid, signal.SIGKILL)
 
 
-def kill_stray_ffmpeg(pid: int, started_at: float | None, marker: str, grace: float = 5.0) -> bool:
+def kill_stray_ffmpeg(
+    pid: int, started_at: float | None, markers: Sequence[str], grace: float = 5.0
+) -> bool:
     """Kill an ffmpeg left by a dead run, only when it really is ours: the process
-    must be ffmpeg, name `marker` (its job folder) in its arguments and have started
-    when we recorded."""
+    must be ffmpeg, name one of `markers` (its job folder, or the dead process's
+    /proc/PID/fd/ through which it wrote) in its arguments and have started when we
+    recorded."""
     args = cmdline(pid)
     if not args or "ffmpeg" not in os.path.basename(args[0]):
         return False
-    if not any(marker in arg for arg in args):
+    if not any(marker in arg for arg in args for marker in markers):
         return False
     started = process_start_time(pid)
     if started_at is not None and (started is None or abs(started - started_at) > 2.0):
