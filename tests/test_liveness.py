@@ -234,3 +234,30 @@ def test_the_own_workers_of_a_process_are_never_recovered(sqlite_store: Any) -> 
     assert [r.job.id for r in sqlite_store.recover(max_attempts=3, is_dead=lambda w: True)] == [
         claim.job_id
     ]
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_side_task_survives_an_interval_no_timer_takes_and_is_restarted_if_it_dies() -> None:
+    from vidvar.sidetasks import SideTask
+
+    calls: list[int] = []
+    huge = SideTask("huge", lambda: 1.0e308, lambda: calls.append(1))
+    huge.start()
+    wait_for(lambda: calls, what="the first run")
+    assert huge.alive and isinstance(huge.error, OverflowError)
+    huge.stop()
+
+    runs: list[int] = []
+
+    def dies_once() -> None:
+        runs.append(1)
+        if len(runs) == 1:
+            raise SystemExit  # not an Exception: it ends the thread
+
+    task = SideTask("dies", lambda: 0.01, dies_once)
+    task.start()
+    wait_for(lambda: not task.alive, what="the thread to end")
+    task.restart()
+    wait_for(lambda: len(runs) >= 3, what="the task to run again")
+    task.stop()
+    task.join(5)

@@ -14,7 +14,6 @@ import contextlib
 import os
 import re
 import secrets
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from urllib.parse import unquote_to_bytes
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from vidvar import beneath
 from vidvar.config import Config, WatchConfig
 from vidvar.fsutil import FILE_MODE, unique_destination
 from vidvar.ignore import has_video_extension, is_junk_name
@@ -30,6 +30,7 @@ from vidvar.intake import BATCH_CONFIG
 from vidvar.names import fit_file_name
 
 TEMP_PREFIX = ".vidvar-upload-"
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 class UploadError(Exception):
@@ -141,11 +142,13 @@ class Upload:
                 "(system, hidden and temporary names); rename the file and upload it again"
             )
         temp = self._temp()
-        target = temp.joinpath(*parts)
-        if target.exists():
-            raise UploadError(f"{'/'.join(parts)} is in the upload twice")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE)
+        # Walked from the inbox without following a link, created O_EXCL: nothing
+        # planted in the hidden folder can lead a write elsewhere.
+        with beneath.open_folder(temp.parent, (temp.name, *parts[:-1]), create=True) as folder:
+            try:
+                fd = os.open(parts[-1], _NEW_FILE, FILE_MODE, dir_fd=folder)
+            except FileExistsError:
+                raise UploadError(f"{'/'.join(parts)} is in the upload twice") from None
         self._out = os.fdopen(fd, "wb")
         self.files.append(parts)
 
@@ -226,4 +229,5 @@ class Upload:
         if self._out is not None:
             self._out.close()
         if self.temp is not None and self.temp.name.startswith(TEMP_PREFIX):
-            shutil.rmtree(self.temp, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                beneath.remove_tree(self.temp.parent, (self.temp.name,))
