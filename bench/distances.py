@@ -11,12 +11,12 @@ from pathlib import Path
 
 from bench.common import children_cpu_seconds, median, workspace
 from vidvar import effects
-from vidvar import figures as fig
 from vidvar.config import EncoderProfile, default_effects_profile
+from vidvar.engine.render import picture
 from vidvar.ffmpeg.commands import OutputSpec, Samples, encode_args
 from vidvar.ffmpeg.probe import probe
 from vidvar.ffmpeg.tools import input_url
-from vidvar.render import picture
+from vidvar.quality import figures as fig
 
 SOURCES = {
     "mandelbrot": "mandelbrot=size=640x360:rate=25",

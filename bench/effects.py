@@ -25,10 +25,10 @@ from bench.common import (
 from vidvar import effects
 from vidvar.config import EffectSpec, EffectsProfile, EncoderProfile, default_effects_profile
 from vidvar.effects import Picture
+from vidvar.engine.render import picture
 from vidvar.ffmpeg.commands import OutputSpec, encode_args
 from vidvar.ffmpeg.probe import MediaInfo, probe
 from vidvar.ffmpeg.tools import input_url
-from vidvar.render import picture
 
 ENCODER = EncoderProfile(name="default")
 SIZES = {"720p": "1280x720", "1080p": "1920x1080"}

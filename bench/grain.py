@@ -12,10 +12,10 @@ from typing import Any
 from bench.common import children_cpu_seconds, earlier_graph, video_ssim, workspace
 from vidvar import effects
 from vidvar.config import EncoderProfile
+from vidvar.engine.render import picture
 from vidvar.ffmpeg.commands import OutputSpec, encode_args
 from vidvar.ffmpeg.probe import MediaInfo, probe
 from vidvar.ffmpeg.tools import input_url
-from vidvar.render import picture
 
 ENCODER = EncoderProfile(name="default")
 STRENGTHS = range(0, 9)

@@ -24,10 +24,10 @@ from bench.common import (
 )
 from vidvar import effects
 from vidvar.config import EncoderProfile, WorkerConfig
+from vidvar.engine.render import picture
 from vidvar.ffmpeg.commands import OutputSpec, encode_args
 from vidvar.ffmpeg.probe import MediaInfo, probe
 from vidvar.ffmpeg.tools import input_url
-from vidvar.render import picture
 
 Params = dict[str, Any]  # one variation's effects, as status.json lists them
 

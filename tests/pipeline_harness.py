@@ -8,16 +8,16 @@ from typing import Any
 
 from tests.conftest import Workspace
 from vidvar.config import Config, load_config
+from vidvar.engine.context import Context, StopSignal
+from vidvar.engine.jobrun import JobRun
+from vidvar.engine.render import Renderer
+from vidvar.engine.sinks import StatusSink
+from vidvar.engine.supervisor import configured_folders
 from vidvar.events import Event, EventBus
 from vidvar.ffmpeg.runner import Runner
-from vidvar.intake import file_signature, make_job, source_key
-from vidvar.jobrun import JobRun
+from vidvar.inbox.intake import file_signature, make_job, source_key
 from vidvar.mounts import FolderGuard
-from vidvar.render import Renderer
-from vidvar.runcontext import Context, StopSignal
-from vidvar.sinks import StatusSink
 from vidvar.store import Claim, Job, JobStore, open_store
-from vidvar.supervisor import configured_folders
 
 
 class Recorder:

@@ -263,7 +263,7 @@ def test_ambiguous_prefixes_limit_zero_output_folders_and_force(
     workspace: Workspace, clips: ClipFactory, daemon_factory: Callable[..., DaemonProcess]
 ) -> None:
     from vidvar.config import load_config
-    from vidvar.intake import make_job
+    from vidvar.inbox.intake import make_job
     from vidvar.store import open_store
 
     config = load_config(workspace.config_path)

@@ -6,16 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import ClipFactory
-from vidvar import audition, effects
-from vidvar import figures as fig
+from vidvar import effects
 from vidvar.config import DistinctnessConfig, EncoderProfile, WorkerConfig, default_effects_profile
 from vidvar.effects import EffectSpec, EffectsProfile
+from vidvar.engine import audition
+from vidvar.engine.render import Renderer, RenderJob, Source
 from vidvar.ffmpeg.probe import probe
 from vidvar.ffmpeg.runner import Runner
 from vidvar.ffmpeg.tools import input_url
 from vidvar.jobfolder import JobFolder
-from vidvar.measure import measure
-from vidvar.render import Renderer, RenderJob, Source
+from vidvar.quality import figures as fig
+from vidvar.quality.measure import measure
 
 ENCODER = EncoderProfile(name="test", preset="ultrafast", crf=30)
 

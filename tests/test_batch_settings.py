@@ -34,7 +34,7 @@ def test_a_bad_batch_file_gives_a_short_problem_never_an_exception(
     workspace: Workspace, name: str, tmp_path: Path
 ) -> None:
     from vidvar.config import load_config
-    from vidvar.intake import BATCH_CONFIG, batch_settings
+    from vidvar.inbox.intake import BATCH_CONFIG, batch_settings
 
     folder = tmp_path / "batch"
     folder.mkdir()

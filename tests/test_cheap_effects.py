@@ -14,8 +14,8 @@ from tests.conftest import ClipFactory
 from vidvar import effects
 from vidvar.effects import Picture
 from vidvar.effects.graph import look_filters
+from vidvar.engine.render import picture
 from vidvar.ffmpeg.probe import probe
-from vidvar.render import picture
 
 ZOOM = {"zoom": 1.06, "zoom_x": 0.2, "zoom_y": 0.8}
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import ClipFactory, DaemonProcess, Workspace, wait_for
-from vidvar import figures as fig
 from vidvar.ffmpeg.commands import preview_args
 from vidvar.ffmpeg.frames import PreviewCell, make_preview
+from vidvar.quality import figures as fig
 
 TINY = {
     "min_distance": 0.05,

@@ -14,12 +14,12 @@ from tests.conftest import ClipFactory, wait_for
 from tests.media import ffprobe_streams, md5, set_rotation
 from vidvar import effects
 from vidvar.config import EffectSpec, EffectsProfile, EncoderProfile, default_effects_profile
+from vidvar.engine.render import picture
 from vidvar.errors import CancelledError, FfmpegError, InputError, PlanError, StalledError
 from vidvar.ffmpeg.commands import OutputSpec, encode_args
 from vidvar.ffmpeg.probe import MediaInfo, probe, verify_output, verify_outputs
 from vidvar.ffmpeg.runner import Runner
 from vidvar.ffmpeg.tools import input_url
-from vidvar.render import picture
 
 ENCODER = EncoderProfile(name="test", preset="ultrafast", crf=30)
 

@@ -128,7 +128,7 @@ def test_retention_deletes_only_what_vidvar_recorded(
     for path in mine:
         path.write_bytes(b"not vidvar's")
     from vidvar.config import load_config
-    from vidvar.retention import Retention
+    from vidvar.engine.retention import Retention
     from vidvar.store import open_store
 
     workspace.data["retention"] = {"job_days": 1, "archive_days": 1}
@@ -627,13 +627,21 @@ def test_signal_handlers_only_set_flags(
     workspace: Workspace, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from vidvar.config import load_config
-    from vidvar.supervisor import Supervisor
+    from vidvar.engine.supervisor import Supervisor
+    from vidvar.store import open_store
 
-    supervisor = Supervisor(load_config(workspace.config_path), watch=True)
-    supervisor._on_signal(signal.SIGTERM, None)
-    supervisor._on_signal(signal.SIGHUP, None)
-    assert supervisor._signals == [signal.SIGTERM] and supervisor._reload
-    captured = capsys.readouterr()
+    config = load_config(workspace.config_path)
+    store = open_store(config.database)
+    try:
+        supervisor = Supervisor(config, store, watch=True)
+        capsys.readouterr()
+        supervisor._on_signal(signal.SIGTERM, None)
+        supervisor._on_signal(signal.SIGHUP, None)
+        assert supervisor._signals == [signal.SIGTERM] and supervisor._reload
+        captured = capsys.readouterr()
+        supervisor.notify.stop()
+    finally:
+        store.close()
     assert captured.out == captured.err == ""  # no logging, no I/O in a handler
 
 

@@ -45,7 +45,7 @@ def tree(folder: Path) -> dict[str, bytes | str]:
 
 def purge(ws: Workspace, days_later: float = 3) -> tuple[int, int]:
     from vidvar.config import load_config
-    from vidvar.retention import Retention
+    from vidvar.engine.retention import Retention
     from vidvar.store import open_store
 
     ws.data["retention"] = {"job_days": 1, "archive_days": 1}

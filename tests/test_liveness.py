@@ -180,10 +180,10 @@ def _record(host: str, pid: int, started_at: float, beat_age: float) -> Any:
 
 def test_who_is_dead(workspace: Workspace) -> None:
     from vidvar.config import load_config
+    from vidvar.engine.worker import Worker
     from vidvar.events import EventBus
-    from vidvar.ffmpeg.processes import hostname
+    from vidvar.machine import hostname
     from vidvar.mounts import FolderGuard
-    from vidvar.worker import Worker
 
     config = load_config(workspace.config_path)
     me = Worker(None, config, EventBus(), FolderGuard([]))  # type: ignore[arg-type]
@@ -238,7 +238,7 @@ def test_the_own_workers_of_a_process_are_never_recovered(sqlite_store: Any) -> 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_a_side_task_survives_an_interval_no_timer_takes_and_is_restarted_if_it_dies() -> None:
-    from vidvar.sidetasks import SideTask
+    from vidvar.engine.sidetasks import SideTask
 
     calls: list[int] = []
     huge = SideTask("huge", lambda: 1.0e308, lambda: calls.append(1))

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from vidvar.beneath import unique_destination
 from vidvar.config.schema import WatchConfig
 from vidvar.config.topology import check_topology
-from vidvar.disposition import note_path
 from vidvar.errors import ConfigError
-from vidvar.fsutil import unique_destination
+from vidvar.inbox.disposition import note_path
 from vidvar.jobfolder import JobFolder, folder_name, output_name, output_stems
 from vidvar.names import NAME_MAX
 

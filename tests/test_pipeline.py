@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import ClipFactory, Workspace, wait_for
 from tests.pipeline_harness import Harness
-from vidvar import audition
+from vidvar.engine import audition
 from vidvar.events import EncodeStarted, FileFinished, JobFinished
 from vidvar.store import WorkerRecord
 

@@ -15,7 +15,7 @@ import yaml
 
 from tests.conftest import REPO, ClipFactory, DaemonProcess, Workspace, run_cli, wait_for
 from vidvar.config import load_config
-from vidvar.retention import Retention
+from vidvar.engine.retention import Retention
 from vidvar.store import open_store
 
 UNIT = REPO / "systemd" / "vidvar.service"
@@ -142,7 +142,7 @@ def test_retention_removes_only_what_is_old_and_never_a_running_job(
         assert claim is not None
         running = store.get_job(claim.job_id)
         assert running is not None
-        from vidvar.sinks import StatusSink
+        from vidvar.engine.sinks import StatusSink
 
         Path(running.job_dir).mkdir(parents=True)
         StatusSink(store).write(running.id)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from vidvar.sinks import StatusSink
+from vidvar.engine.sinks import StatusSink
 from vidvar.store import (
     JobStore,
     LostClaim,

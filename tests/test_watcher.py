@@ -13,8 +13,8 @@ import pytest
 
 from tests.conftest import wait_for
 from vidvar.config import DEFAULT_EXTENSIONS, WatchConfig
+from vidvar.inbox.watcher import FolderWatcher
 from vidvar.store import JobStore, open_store
-from vidvar.watcher import FolderWatcher
 
 
 @pytest.fixture
@@ -287,7 +287,7 @@ def test_auto_chooses_polling_on_a_network_mount(
     watchers: list[FolderWatcher],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import vidvar.watcher as watcher_module
+    import vidvar.inbox.watcher as watcher_module
 
     monkeypatch.setattr(watcher_module, "fstype_of", lambda _p: "cifs")
     w = make_watcher(inbox, sqlite_store, observer="auto")

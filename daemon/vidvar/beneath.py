@@ -391,3 +391,19 @@ def remove_empty_tree(root: Path, relative: str | os.PathLike[str] | tuple[str, 
         if stat.S_ISDIR(st.st_mode):
             remove_empty_tree(root, (*base, name))
     remove_empty_folders(root, base, keep=len(base) - 1)
+
+
+def exists_or_link(path: Path) -> bool:
+    """True when anything stands at `path`, a dangling link included."""
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def unique_destination(path: Path) -> Path:
+    """`path`, or `name (2).ext`, `name (3).ext`… when something already stands there
+    (for a folder vidvar made itself, such as an upload's); every candidate fits in
+    255 bytes."""
+    return path.with_name(free_name(path.name, lambda name: exists_or_link(path.with_name(name))))

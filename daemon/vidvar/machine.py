@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
+
+
+def hostname() -> str:
+    """This machine's name, as recorded with each worker."""
+    return socket.gethostname()
 
 
 def cores() -> int:

@@ -28,15 +28,21 @@ Exit codes: 0 ok, 1 failure, 2 usage, 78 configuration error.
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from vidvar.supervisor import Supervisor
+    from vidvar.engine.supervisor import run_daemon
 
-    return Supervisor(load(args), watch=True).run()
+    config = load(args)
+    services = []
+    if config.web.with_run:
+        from vidvar.web.server import Background
+
+        services.append(lambda store: Background(config, store))
+    return run_daemon(config, watch=True, services=services)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from vidvar.supervisor import Supervisor
+    from vidvar.engine.supervisor import run_daemon
 
-    return Supervisor(load(args), watch=False).run()
+    return run_daemon(load(args), watch=False)
 
 
 def cmd_status(args: argparse.Namespace) -> int:

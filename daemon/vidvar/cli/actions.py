@@ -12,8 +12,8 @@ from vidvar.cli.common import fail, one_job, print_json
 from vidvar.config import Config, WatchConfig
 from vidvar.config.topology import folders_in_use
 from vidvar.ffmpeg.commands import sample_clip_args
-from vidvar.ignore import has_video_extension, videos_under
-from vidvar.intake import file_signature, folder_signature, make_job, manual_key
+from vidvar.inbox.ignore import has_video_extension, videos_under
+from vidvar.inbox.intake import file_signature, folder_signature, make_job, manual_key
 from vidvar.store import JobStore, open_store
 
 

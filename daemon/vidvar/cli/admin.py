@@ -7,7 +7,6 @@ import contextlib
 import errno
 import re
 import sys
-import time
 from importlib import resources
 from pathlib import Path
 
@@ -100,7 +99,7 @@ def _create(label: str, folder: Path) -> bool:
 
 def health(config: Config, *, as_json: bool) -> int:
     """0 when a daemon on this machine beats and its worker and watchers live, else 1."""
-    from vidvar.ffmpeg.processes import hostname
+    from vidvar.machine import hostname
 
     try:
         store = open_store(config.database, readonly=True)
@@ -112,11 +111,10 @@ def health(config: Config, *, as_json: bool) -> int:
         store.close()
     if not workers:
         return _health(False, "no daemon on this machine has registered", as_json)
-    fresh = 3 * config.worker.heartbeat_seconds
     problems = []
     for w in workers:
-        beat = time.time() - w.heartbeat_at
-        if beat > fresh:
+        beat = w.beat_age()
+        if not w.alive(config.worker.lease_seconds):
             problems.append(f"worker {w.id}: last heartbeat {beat:.0f} s ago")
         elif w.info.get("worker_alive") is False:
             problems.append(f"worker {w.id}: its worker thread ended")

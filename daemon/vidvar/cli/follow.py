@@ -12,9 +12,10 @@ import sys
 import time
 from typing import Any
 
-from vidvar.cli.status import overview, state_label
+from vidvar.cli.status import state_label
 from vidvar.config import Config
 from vidvar.errors import StoreUnavailable
+from vidvar.overview import overview
 from vidvar.status import iso, job_eta, job_phase
 from vidvar.store import Job, JobStore, open_store
 

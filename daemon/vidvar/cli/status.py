@@ -9,82 +9,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from vidvar.cli.common import age, fail, one_job, print_json, short_path
+from vidvar.cli.common import age, fail, one_job, print_json
 from vidvar.config import Config
 from vidvar.errors import StoreUnavailable
-from vidvar.status import iso, job_phase, status_document
-from vidvar.store import Job, JobStore, open_store
-
-
-def workers(store: JobStore, config: Config) -> list[dict[str, Any]]:
-    """Registered workers with their heartbeat age and what they reported."""
-    now = time.time()
-    result = []
-    for w in store.workers():
-        beat = now - w.heartbeat_at
-        result.append(
-            {
-                "id": w.id,
-                "host": w.host,
-                "pid": w.pid,
-                "started_at": iso(w.started_at),
-                "heartbeat_age": round(beat, 1),
-                "alive": beat <= config.worker.lease_seconds,
-                "current_job": w.job_id,
-                **{k: v for k, v in w.info.items() if k != "current_job"},
-            }
-        )
-    return result
-
-
-def settling(store: JobStore) -> tuple[list[dict[str, Any]], int]:
-    """Entries waiting in the inboxes to stop changing, with the seconds left."""
-    entries, total = store.settling()
-    now = time.time()
-    return [
-        {
-            "watch": e.watch,
-            "name": e.name,
-            "size": e.size,
-            "seen_at": iso(e.seen_at),
-            "settles_in": max(0.0, round(e.settles_at - now, 1)),
-        }
-        for e in entries
-    ], total
-
-
-def job_summary(job: Job, counts: dict[str, int] | None = None) -> dict[str, Any]:
-    """One row of the job list."""
-    counts = counts or {}
-    return {
-        "job_id": job.id,
-        "watch": job.watch,
-        "state": job.state,
-        "phase": job_phase(job),
-        "waiting_reason": job.waiting_reason if job.state == "queued" else None,
-        "progress": job.progress,
-        "files": sum(counts.values()) or None,
-        "failed_files": counts.get("failed", 0),
-        "name": short_path(job.source_path),
-        "job_dir": job.job_dir,
-        "created_at": iso(job.created_at),
-        "error": job.error,
-    }
-
-
-def overview(store: JobStore, config: Config, limit: int) -> dict[str, Any]:
-    """Everything `vidvar status` shows without a JOB."""
-    counts = store.counts()
-    pending, pending_total = settling(store)
-    jobs = store.list_jobs(limit=limit) if limit > 0 else []
-    return {
-        "queue_depth": counts.get("queued", 0),
-        "counts": counts,
-        "workers": workers(store, config),
-        "settling": pending,
-        "settling_total": pending_total,
-        "jobs": [job_summary(j, store.file_counts(j.id)) for j in jobs],
-    }
+from vidvar.overview import overview
+from vidvar.status import status_document
+from vidvar.store import JobStore, open_store
 
 
 def show(config: Config, job_ref: str | None, *, as_json: bool, limit: int) -> int:

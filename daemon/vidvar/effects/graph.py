@@ -114,7 +114,7 @@ def _window(params: Params, aspect: float) -> str | None:
 
 def look_filters(params: Params, picture: Picture) -> list[str]:
     """The filters that change how a frame looks (everything but timing), in stage order:
-    what the samples see, and what an audition renders (vidvar.audition)."""
+    what the samples see, and what an audition renders (vidvar.engine.audition)."""
     filters = _stage(params, "mirror")
     geometry = _geometry(params, picture)
     if geometry:

@@ -1,7 +1,7 @@
 """What a video is (ffprobe), in plain words when it is not usable; output verification.
 
 `probe` takes an ffmpeg input URL: `file:/abs/path`, or `file:/proc/self/fd/N`
-for a source the worker opened itself (see vidvar.sources).
+for a source the worker opened itself (see vidvar.inbox.sources).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def probe(
 
     Without `url`, `path` is read (and checked for existence and size). A caller
     that opened the file itself gives its `url` and `pass_fds` (see
-    vidvar.sources), its `size`, and its first bytes as `head`.
+    vidvar.inbox.sources), its `size`, and its first bytes as `head`.
     """
     p = Path(path)
     if url is None:

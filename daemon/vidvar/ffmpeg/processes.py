@@ -10,15 +10,9 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
-
-def hostname() -> str:
-    """This machine's name, as recorded with each worker."""
-    return socket.gethostname()
 
 
 def process_start_time(pid: int) -> float | None:

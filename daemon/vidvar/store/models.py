@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -89,7 +90,7 @@ class OutputRecord:
     size: int
     effects: dict[str, Any]
     seed: int
-    figures: dict[str, Any] | None = None  # measured distances (see vidvar.figures)
+    figures: dict[str, Any] | None = None  # measured distances (see vidvar.quality.figures)
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,16 @@ class WorkerRecord:
     heartbeat_at: float
     job_id: str | None
     info: dict[str, Any]
+
+    def beat_age(self, now: float | None = None) -> float:
+        """Seconds since its last heartbeat."""
+        return (time.time() if now is None else now) - self.heartbeat_at
+
+    def alive(self, lease_seconds: float, now: float | None = None) -> bool:
+        """The one liveness rule that status, health, the page and metrics show: a
+        worker is alive while its last heartbeat is at most a lease old. (Recovery
+        judges death more carefully, see engine.worker.Worker._is_dead.)"""
+        return self.beat_age(now) <= lease_seconds
 
 
 @dataclass(frozen=True)

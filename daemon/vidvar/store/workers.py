@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Collection
 from typing import Any
 
-from vidvar.ffmpeg.processes import hostname
+from vidvar.machine import hostname
 from vidvar.store.models import Recovered, WorkerRecord
 from vidvar.store.sqlstore import StoreCore, file_from, job_from, retrying
 

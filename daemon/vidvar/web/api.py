@@ -13,10 +13,10 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from vidvar import __version__
-from vidvar.cli.status import overview
 from vidvar.config import config_as_dict
+from vidvar.engine.retention import free_bytes
 from vidvar.jobfolder import JobFolder
-from vidvar.retention import free_bytes
+from vidvar.overview import overview
 from vidvar.status import iso, status_document
 from vidvar.store import Job
 from vidvar.web.files import NotServed, open_inside, read_chunks, recorded_outputs, zip_outputs

@@ -23,10 +23,10 @@ from urllib.parse import unquote_to_bytes
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from vidvar import beneath
+from vidvar.beneath import FILE_MODE, unique_destination
 from vidvar.config import Config, WatchConfig
-from vidvar.fsutil import FILE_MODE, unique_destination
-from vidvar.ignore import has_video_extension, is_junk_name
-from vidvar.intake import BATCH_CONFIG
+from vidvar.inbox.ignore import has_video_extension, is_junk_name
+from vidvar.inbox.intake import BATCH_CONFIG
 from vidvar.names import fit_file_name
 
 TEMP_PREFIX = ".vidvar-upload-"

@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vidvar import effects, machine
-from vidvar import figures as fig
 from vidvar.config import DistinctnessConfig, EncoderProfile, WorkerConfig
 from vidvar.effects import Variation
 from vidvar.ffmpeg.commands import OutputSpec, Samples, audition_args, common_size, encode_args
 from vidvar.ffmpeg.frames import read_audition
 from vidvar.ffmpeg.probe import MediaInfo, verify_outputs
 from vidvar.ffmpeg.runner import FfmpegRun, Runner
-from vidvar.figures import sample_times
 from vidvar.jobfolder import JobFolder
-from vidvar.preview import moments
+from vidvar.quality import figures as fig
+from vidvar.quality.figures import sample_times
+from vidvar.quality.preview import moments
 
 PROGRESS_POLL_SECONDS = 0.25
 

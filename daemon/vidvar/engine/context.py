@@ -7,10 +7,10 @@ import threading
 from dataclasses import dataclass, field
 
 from vidvar.config import Config
+from vidvar.engine.render import Renderer
 from vidvar.errors import EnvironmentProblem, Stopped
 from vidvar.events import EventBus
 from vidvar.mounts import FolderGuard
-from vidvar.render import Renderer
 from vidvar.store import FileRecord, JobStore
 
 

@@ -3,7 +3,7 @@
 The main thread owns signals (its handlers only set flags and wake it through
 a pipe), reloads the config, checks that the worker threads, the watchers and
 the side tasks live, and pings systemd's watchdog while they do. Each worker
-(`worker.concurrency` of them, see vidvar.pool) runs on its own thread;
+(`worker.concurrency` of them, see vidvar.engine.pool) runs on its own thread;
 heartbeat, cancel polling, retention and recovery sweeps run as side tasks on
 their own timers.
 """
@@ -16,26 +16,27 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
 from vidvar.config import Config, ConfigError, load_config, redact_url
 from vidvar.config.topology import TopologyGate
+from vidvar.engine.notify import NotifySink
+from vidvar.engine.pool import WorkerPool
+from vidvar.engine.retention import DiskGate, Retention
+from vidvar.engine.sdnotify import Notifier
+from vidvar.engine.sidetasks import SideTask
+from vidvar.engine.sinks import LogSink, StatusSink, SystemdSink
+from vidvar.engine.worker import Worker
 from vidvar.errors import LostClaim, StoreCorrupt
 from vidvar.events import EventBus
 from vidvar.ffmpeg.tools import check_tools
+from vidvar.inbox.watcher import WatchService
 from vidvar.log import get_logger
 from vidvar.mounts import FolderGuard
-from vidvar.notify import NotifySink
-from vidvar.pool import WorkerPool
-from vidvar.retention import DiskGate, Retention
-from vidvar.sdnotify import Notifier
-from vidvar.sidetasks import SideTask
-from vidvar.sinks import LogSink, StatusSink, SystemdSink
 from vidvar.store import JobStore, open_store
-from vidvar.watcher import WatchService
-from vidvar.worker import Worker
 
 CANCEL_POLL_SECONDS = 1.0
 LOOP_SECONDS = 1.0
@@ -55,18 +56,81 @@ def configured_folders(config: Config) -> list[tuple[str, Path]]:
     ]
 
 
-class Supervisor:
-    """One process: optional watchers plus the worker threads, until a stop signal."""
+class Service(Protocol):
+    """Something more the process runs beside its workers (the web page)."""
 
-    def __init__(self, config: Config, *, watch: bool) -> None:
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def run_daemon(
+    config: Config, *, watch: bool, services: Sequence[Callable[[JobStore], Service]] = ()
+) -> int:
+    """`vidvar run` / `vidvar worker`: check ffmpeg, open the store, build the whole
+    supervisor on it, run it until a stop signal, close the store. `services` are
+    made from the open store and run beside the workers (the page of `web.with_run`)."""
+    tools = check_tools()  # a missing ffmpeg is a config-class error: never "ready"
+    get_logger().info("ffmpeg", version=tools.ffmpeg_version)
+    store = open_store(config.database)
+    try:
+        return Supervisor(config, store, watch=watch, services=services).run()
+    finally:
+        store.close()
+
+
+class Supervisor:
+    """One process: optional watchers plus the worker threads, until a stop signal.
+    Everything is built here, on an open store: there is no half-built supervisor."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: JobStore,
+        *,
+        watch: bool,
+        services: Sequence[Callable[[JobStore], Service]] = (),
+    ) -> None:
         self.config = config
         self.watching = watch
-        self.log = get_logger()
+        self.store = store
         self._signals: list[int] = []  # appended by handlers; read by the main loop
         self._reload = False
         self._wake_r, self._wake_w = socket.socketpair()
         self.fatal: str | None = None
         self._store_outage = False
+        self.notifier = Notifier()
+        self.guard = FolderGuard(configured_folders(config))
+        self.disk = DiskGate(config)
+        self.folders = TopologyGate(config)
+        self.retention = Retention(config, store)
+        self.bus = EventBus()
+        self.wake = threading.Event()
+        self.pool = WorkerPool(
+            store, config, self.bus, self.guard, wake=self.wake, can_claim=self._may_start
+        )
+        self.log = get_logger(worker_id=self.pool.id)
+        self.bus.subscribe(StatusSink(store, self.guard))
+        self.bus.subscribe(LogSink())
+        self.bus.subscribe(
+            SystemdSink(self.notifier, lambda: store.counts().get("queued", 0), self._idle)
+        )
+        self.notify = NotifySink(lambda: self.config, store)
+        self.bus.subscribe(self.notify)
+        self.watchers = (
+            WatchService(config, store, self.bus, self.wake, owner=self.pool.id) if watch else None
+        )
+        # Intervals are read at each round: a reload changes them.
+        self.tasks = [
+            SideTask("heartbeat", lambda: self.config.worker.heartbeat_seconds, self._heartbeat),
+            SideTask("cancel-poll", lambda: CANCEL_POLL_SECONDS, self._poll_cancel),
+            SideTask("recovery", lambda: self.config.worker.lease_seconds, self._recover),
+        ]
+        if watch:
+            self.tasks.append(
+                SideTask("retention", lambda: self.config.retention.check_interval, self._purge)
+            )
+        self.services = [make(store) for make in services]
 
     # -- signals: flags only ------------------------------------------------------------
 
@@ -83,45 +147,6 @@ class Supervisor:
         signal.set_wakeup_fd(self._wake_w.fileno(), warn_on_full_buffer=False)
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, self._on_signal)
-
-    # -- wiring ---------------------------------------------------------------------------
-
-    def _build(self, store: JobStore) -> None:
-        config = self.config
-        self.store = store
-        self.notifier = Notifier()
-        self.guard = FolderGuard(configured_folders(config))
-        self.disk = DiskGate(config)
-        self.folders = TopologyGate(config)
-        self.retention = Retention(config, store)
-        self.bus = EventBus()
-        self.wake = threading.Event()
-        self.pool = WorkerPool(
-            store, config, self.bus, self.guard, wake=self.wake, can_claim=self._may_start
-        )
-        self.log = self.log.bind(worker_id=self.pool.id)
-        self.bus.subscribe(StatusSink(store, self.guard))
-        self.bus.subscribe(LogSink())
-        self.bus.subscribe(
-            SystemdSink(self.notifier, lambda: store.counts().get("queued", 0), self._idle)
-        )
-        self.notify = NotifySink(lambda: self.config, store)
-        self.bus.subscribe(self.notify)
-        self.watchers = (
-            WatchService(config, store, self.bus, self.wake, owner=self.pool.id)
-            if self.watching
-            else None
-        )
-        # Intervals are read at each round: a reload changes them.
-        self.tasks = [
-            SideTask("heartbeat", lambda: self.config.worker.heartbeat_seconds, self._heartbeat),
-            SideTask("cancel-poll", lambda: CANCEL_POLL_SECONDS, self._poll_cancel),
-            SideTask("recovery", lambda: self.config.worker.lease_seconds, self._recover),
-        ]
-        if self.watching:
-            self.tasks.append(
-                SideTask("retention", lambda: self.config.retention.check_interval, self._purge)
-            )
 
     def _may_start(self) -> bool:
         """A new job may start: room on the disks, the folders still apart."""
@@ -185,11 +210,7 @@ class Supervisor:
     def run(self) -> int:
         """Until SIGTERM/SIGINT; 0 after a clean stop, 1 when something fatal happened."""
         self._install_signals()
-        tools = check_tools()  # a missing ffmpeg is a config-class error: never "ready"
-        self.log.info("ffmpeg", version=tools.ffmpeg_version)
-        store = open_store(self.config.database)
         try:
-            self._build(store)
             for warning in self.config.warnings:
                 self.log.warning("config", problem=warning)
             self.store.listen(self.wake.set)
@@ -199,11 +220,8 @@ class Supervisor:
             self.pool.start()
             for task in self.tasks:
                 task.start()
-            if self.config.web.with_run and self.watching:
-                from vidvar.web.server import Background
-
-                self.web = Background(self.config, self.store)
-                self.web.start()
+            for service in self.services:
+                service.start()
             watches = [w.name for w in self.config.watches] if self.watchers else None
             self.log.info("ready", watches=watches, database=redact_url(self.config.database))
             self.notifier.ready(self._idle())
@@ -279,28 +297,18 @@ class Supervisor:
         return 0
 
     def _shutdown(self) -> None:
-        for task in getattr(self, "tasks", []):
+        for task in self.tasks:
             task.stop()
-        web = getattr(self, "web", None)
-        if web is not None:
-            web.stop()
-        notify: NotifySink | None = getattr(self, "notify", None)
-        if notify is not None:
-            notify.stop()
-        if getattr(self, "watchers", None) is not None:
-            self.watchers.stop()  # type: ignore[union-attr]
-        for task in getattr(self, "tasks", []):
+        for service in self.services:
+            service.stop()
+        self.notify.stop()
+        if self.watchers is not None:
+            self.watchers.stop()
+        for task in self.tasks:
             task.join(5)
-        pool: WorkerPool | None = getattr(self, "pool", None)
-        if pool is not None and pool.running:
-            pool.stop()
-            pool.join(self.config.worker.stop_grace_seconds + 5)
-        self.store_close()
-
-    def store_close(self) -> None:
-        store = getattr(self, "store", None)
-        if store is not None:
-            store.close()
+        if self.pool.running:
+            self.pool.stop()
+            self.pool.join(self.config.worker.stop_grace_seconds + 5)
 
     # -- reload ---------------------------------------------------------------------------
 

@@ -24,8 +24,8 @@ from watchdog.observers.polling import PollingObserver
 
 from vidvar.config import Config, WatchConfig
 from vidvar.events import EventBus, FileQueued, FileSeen
-from vidvar.ignore import is_junk_name, is_video_candidate, videos_under
-from vidvar.intake import (
+from vidvar.inbox.ignore import is_junk_name, is_video_candidate, videos_under
+from vidvar.inbox.intake import (
     Signature,
     batch_settings,
     file_signature,

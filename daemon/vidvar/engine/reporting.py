@@ -6,10 +6,10 @@ from __future__ import annotations
 import time
 
 from vidvar.effects import Variation
+from vidvar.engine.context import Context, JobTally
+from vidvar.engine.render import Advanced, Finished, Rendered, RenderJob, Started
+from vidvar.engine.render import Verifying as VerifyingStep
 from vidvar.events import EncodeFinished, EncodeStarted, PhaseChanged, Progress
-from vidvar.render import Advanced, Finished, Rendered, RenderJob, Started
-from vidvar.render import Verifying as VerifyingStep
-from vidvar.runcontext import Context, JobTally
 from vidvar.store import Claim, FileRecord, Job
 
 

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vidvar import audition, effects
-from vidvar import figures as fig
+from vidvar import effects
 from vidvar.effects import Variation
+from vidvar.engine import audition
+from vidvar.engine.context import Context, Interrupted, JobCancelled, JobTally, RetryLater
+from vidvar.engine.render import Rendered, RenderJob, Source
+from vidvar.engine.reporting import EncodeReporter
 from vidvar.errors import (
     CancelledError,
     EnvironmentProblem,
@@ -32,13 +35,11 @@ from vidvar.events import (
     OutputPublished,
 )
 from vidvar.ffmpeg.probe import MediaInfo, probe
+from vidvar.inbox.sources import OpenSource, SourceChanged, SourceGone
 from vidvar.jobfolder import JobFolder
 from vidvar.log import get_logger
-from vidvar.measure import measure, summarise
-from vidvar.render import Rendered, RenderJob, Source
-from vidvar.reporting import EncodeReporter
-from vidvar.runcontext import Context, Interrupted, JobCancelled, JobTally, RetryLater
-from vidvar.sources import OpenSource, SourceChanged, SourceGone
+from vidvar.quality import figures as fig
+from vidvar.quality.measure import measure, summarise
 from vidvar.store import Claim, FileRecord, Job, OutputRecord
 
 
@@ -145,7 +146,7 @@ class FileRun:
             source = OpenSource(path, record.source_identity, record.source_sig)
         except SourceGone:
             self.ctx.guard.check(path)  # a share that is away: wait, do not fail
-            from vidvar.disposition import locate
+            from vidvar.inbox.disposition import locate
 
             if watch is None:
                 raise FileProblem("the file is gone (moved or deleted before processing)") from None
@@ -193,7 +194,7 @@ class FileRun:
 
     def _plan(self, job: RenderJob) -> list[Variation]:
         """The variations to encode: auditioned against the distinctness bounds first
-        when they are set (vidvar.audition), so that none is encoded twice."""
+        when they are set (vidvar.engine.audition), so that none is encoded twice."""
         profile = self.ctx.config.profile(self.job.profile)
         seed_parts = (self.job.id, self.record.name)
         if not audition.wanted(job.distinctness):

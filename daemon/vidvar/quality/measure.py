@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from vidvar import figures as fig
 from vidvar.config import DistinctnessConfig
 from vidvar.effects import Variation
+from vidvar.quality import figures as fig
 
 
 def measure(

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from vidvar.engine.sdnotify import Notifier
 from vidvar.events import (
     EncodeFinished,
     EncodeStarted,
@@ -29,7 +30,6 @@ from vidvar.events import (
 from vidvar.jobfolder import JobFolder
 from vidvar.log import get_logger
 from vidvar.mounts import FolderGuard
-from vidvar.sdnotify import Notifier
 from vidvar.status import status_document
 from vidvar.store import JobStore
 

@@ -13,10 +13,10 @@ import time
 from collections.abc import Callable
 
 from vidvar.config import Config
+from vidvar.engine.worker import Worker
 from vidvar.events import EventBus
 from vidvar.mounts import FolderGuard
 from vidvar.store import Claim, JobStore
-from vidvar.worker import Worker
 
 
 class WorkerPool:

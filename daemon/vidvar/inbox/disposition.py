@@ -17,9 +17,9 @@ from pathlib import Path
 from vidvar import beneath
 from vidvar.config import WatchConfig
 from vidvar.errors import environment_problem
+from vidvar.inbox.sources import identity_of
 from vidvar.mounts import FolderGuard
 from vidvar.names import fit_file_name
-from vidvar.sources import identity_of
 from vidvar.store.models import FileRecord
 
 ERROR_NOTE_SUFFIX = ".error.txt"

@@ -13,15 +13,15 @@ from collections.abc import Callable
 
 from vidvar import beneath
 from vidvar.config import WatchConfig
-from vidvar.disposition import dispose
+from vidvar.engine.context import Context, Interrupted, JobCancelled, JobTally
+from vidvar.engine.filerun import FileRun
 from vidvar.errors import EnvironmentProblem, LostClaim, StoreUnavailable, environment_problem
 from vidvar.events import JobFinished, JobReleased, JobStarted, JobWaiting, SourceDisposed
-from vidvar.intake import BATCH_CONFIG
+from vidvar.inbox.disposition import dispose
+from vidvar.inbox.intake import BATCH_CONFIG
 from vidvar.jobfolder import JobFolder, stems_of
 from vidvar.log import get_logger
-from vidvar.pipeline import FileRun
-from vidvar.preview import write_preview
-from vidvar.runcontext import Context, Interrupted, JobCancelled, JobTally
+from vidvar.quality.preview import write_preview
 from vidvar.store import Claim, FileRecord, Job
 from vidvar.store.models import TERMINAL_STATES
 

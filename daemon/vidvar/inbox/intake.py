@@ -19,9 +19,9 @@ from vidvar.config import Config, WatchConfig
 from vidvar.config.load import read_yaml
 from vidvar.config.reader import Section
 from vidvar.errors import ConfigError, brief
-from vidvar.ignore import is_junk_name
+from vidvar.inbox.ignore import is_junk_name
+from vidvar.inbox.sources import identity_of, signature_of
 from vidvar.jobfolder import folder_name, output_stems
-from vidvar.sources import identity_of, signature_of
 from vidvar.store import NewFile, NewJob, new_job_id
 
 Signature = tuple[Any, ...]

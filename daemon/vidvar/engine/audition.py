@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from vidvar import effects
 from vidvar.config import DistinctnessConfig
 from vidvar.effects import EffectsProfile, Variation
+from vidvar.engine.render import Renderer, RenderJob
 from vidvar.errors import PlanError
-from vidvar.measure import measure
-from vidvar.render import Renderer, RenderJob
+from vidvar.quality.measure import measure
 
 # Rounds of replacements before the plan is taken as the best the profile gives. Each
 # round is one ffmpeg on a few frames; the default profile needs none nearly always.

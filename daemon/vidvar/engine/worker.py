@@ -14,16 +14,17 @@ import uuid
 from collections.abc import Callable, Collection
 
 from vidvar.config import Config
+from vidvar.engine.context import Context, StopSignal
+from vidvar.engine.jobrun import JobRun
+from vidvar.engine.render import Renderer
 from vidvar.errors import LostClaim, StoreUnavailable
 from vidvar.events import EventBus, JobRecovered
-from vidvar.ffmpeg.processes import hostname, kill_stray_ffmpeg, process_alive_since
+from vidvar.ffmpeg.processes import kill_stray_ffmpeg, process_alive_since
 from vidvar.ffmpeg.runner import Runner
 from vidvar.jobfolder import JobFolder, stems_of
-from vidvar.jobrun import JobRun
 from vidvar.log import get_logger
+from vidvar.machine import hostname
 from vidvar.mounts import FolderGuard
-from vidvar.render import Renderer
-from vidvar.runcontext import Context, StopSignal
 from vidvar.store import Claim, Job, JobStore, WorkerRecord
 from vidvar.store.models import TERMINAL_STATES
 
