@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import ClipFactory, Workspace, wait_for
 from tests.pipeline_harness import Harness
 from vidvar.engine import audition
+from vidvar.engine.outcome import StopReason
 from vidvar.events import EncodeStarted, FileFinished, JobFinished
 from vidvar.store import WorkerRecord
 
@@ -101,7 +102,7 @@ def test_a_claim_lost_mid_encode_touches_nothing_of_the_new_owner(
     theirs = Path(job.job_dir) / "clip_var01.mp4"  # as if the new owner had published it
     theirs.write_bytes(b"the new owner's output")
     # What the cancel poller does once its check finds the claim gone.
-    harness.stop.set("lost")
+    harness.stop.set(StopReason.LOST)
     thread.join(timeout=60)
     assert result == ["lost"]
     assert not harness.recorder.of(JobFinished)

@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 
 from vidvar.config import Config
+from vidvar.engine.outcome import StopReason
 from vidvar.engine.render import Renderer
 from vidvar.errors import EnvironmentProblem, Stopped
 from vidvar.events import EventBus
@@ -31,9 +32,9 @@ class StopSignal:
     """Why the current work must stop: shutdown, cancel or a lost claim."""
 
     event: threading.Event = field(default_factory=threading.Event)
-    reason: str = ""
+    reason: StopReason | None = None
 
-    def set(self, reason: str) -> None:
+    def set(self, reason: StopReason) -> None:
         """Stop the running ffmpeg for `reason` (the first reason given wins)."""
         if not self.event.is_set():
             self.reason = reason

@@ -1,9 +1,10 @@
 """One file of a claimed job: open → probe → plan → render → measure / re-plan → publish.
 
-Every way a file can end is decided here: completed with verified outputs;
-failed with a plain reason (the file's own problem); or back in the queue —
-for a stop (not counted), an environmental cause (the job then waits and is
-retried by itself), or an unexpected error (counted against max_attempts).
+Every way a file can end is decided here, and returned as a FileOutcome: completed
+with verified outputs; failed with a plain reason (the file's own problem); back in
+the queue for an environmental cause (the job then waits and is retried by itself)
+or an unexpected error (counted against max_attempts); or halted on request. The
+job run applies it (engine.jobrun).
 """
 
 from __future__ import annotations
@@ -16,11 +17,18 @@ from typing import Any
 from vidvar import effects
 from vidvar.effects import Variation
 from vidvar.engine import audition
-from vidvar.engine.context import Context, Interrupted, JobCancelled, JobTally, RetryLater
+from vidvar.engine.context import Context, JobTally
+from vidvar.engine.outcome import (
+    Completed,
+    Failed,
+    FileOutcome,
+    Halted,
+    Requeue,
+    StopReason,
+)
 from vidvar.engine.render import Rendered, RenderJob, Source
 from vidvar.engine.reporting import EncodeReporter
 from vidvar.errors import (
-    CancelledError,
     EnvironmentProblem,
     FileProblem,
     LostClaim,
@@ -72,8 +80,8 @@ class FileRun:
 
     # -- the whole file -------------------------------------------------------------
 
-    def run(self) -> None:
-        """Process the file; returns once it completed or failed, raises otherwise."""
+    def run(self) -> FileOutcome:
+        """Process the file to its end and say how it ended; the job run applies it."""
         self.store.start_file(self.claim, self.record.id)
         self.ctx.bus.emit(FileStarted(self.job.id, self.record.id, self.record.name))
         try:
@@ -83,34 +91,23 @@ class FileRun:
                 self._check_environment()  # ffmpeg fails too when a share goes away
                 raise
         except FileProblem as problem:
-            self._fail(problem.message, problem.detail)
-            return
+            return Failed(problem.message, problem.detail)
         except SourceChanged as changed:
-            self._discard()
-            self._changed(changed)
-            return
-        except CancelledError:
-            self._stopped()
-            return
-        except EnvironmentProblem:
-            self._discard()
-            self.store.requeue_file(self.claim, self.record.id)
-            raise
+            return self._changed(changed)
+        except StoreUnavailable:
+            self.discard()
+            raise  # the job goes back once the store answers (the worker sees to it)
+        except EnvironmentProblem as problem:
+            return Requeue(problem.message, problem.retry_in, detail=problem.detail)
         except LostClaim:
-            raise  # the job is another worker's now: its folder is not ours to touch
-        except (StoreUnavailable, Stopped):
-            self._discard()
-            raise
+            return Halted(StopReason.LOST)
+        except Stopped:  # an ffmpeg run stopped on request, or a stop met between stages
+            return Halted(self.ctx.stop.reason or StopReason.SHUTDOWN)
         except Exception as exc:
-            self._discard()
-            self._unexpected(exc)
-            return
-        self.store.finish_file(
-            self.claim, self.record.id, "completed", warning=warning, figures=summary
-        )
-        self._finished(
-            "completed",
+            return self._unexpected(exc)
+        return Completed(
             warning=warning,
+            figures=summary,
             outputs=published.outputs,
             output_bytes=published.size,
             cpu_seconds=self.report.cpu,
@@ -298,19 +295,14 @@ class FileRun:
 
     # -- how a file ends otherwise ------------------------------------------------------
 
-    def _discard(self) -> None:
+    def discard(self) -> None:
         """Remove this file's outputs (it starts over or failed)."""
         try:
             self.folder.remove_file_outputs(self.record.id, self.stem, self.job.variations)
         except OSError as exc:
             self.log.warning("could not remove partial outputs", error=str(exc))
 
-    def _fail(self, message: str, detail: str = "") -> None:
-        self._discard()
-        self.store.finish_file(self.claim, self.record.id, "failed", message)
-        self._finished("failed", error=message, detail=detail)
-
-    def _finished(self, state: str, **details: Any) -> None:
+    def finished(self, state: str, **details: Any) -> None:
         """Count the file as done and say how it ended."""
         self.tally.done += 1
         self.ctx.bus.emit(
@@ -324,51 +316,37 @@ class FileRun:
             )
         )
 
-    def _changed(self, changed: SourceChanged) -> None:
+    def _changed(self, changed: SourceChanged) -> FileOutcome:
         if self.record.changes >= 1:
-            self._fail(
+            return Failed(
                 "the file kept changing while it was processed; drop it again once it is "
                 "complete (or run vidvar retry)"
             )
-            return
         self.store.note_source_changed(self.claim, self.record.id, changed.signature)
-        self.store.requeue_file(self.claim, self.record.id)
         watch = self._watch()
         settle = watch.settle_seconds if watch is not None else 10.0
-        raise RetryLater(
+        return Requeue(
             f"{self.record.name} changed while it was processed; it is encoded again once it "
             "has stayed unchanged",
-            retry_in=max(settle, 1.0),
+            delay=max(settle, 1.0),
         )
 
-    def _stopped(self) -> None:
-        reason = self.ctx.stop.reason
-        if reason == "lost":
-            raise LostClaim("the claim on this job was lost")  # touch nothing of it
-        self._discard()
-        if reason == "cancel":
-            self.store.finish_file(self.claim, self.record.id, "cancelled", "cancelled by request")
-            raise JobCancelled("cancelled by request")
-        self.store.requeue_file(self.claim, self.record.id)  # a clean stop: not the file's fault
-        raise Interrupted("the daemon is stopping")
-
-    def _unexpected(self, exc: Exception) -> None:
+    def _unexpected(self, exc: Exception) -> FileOutcome:
         self.log.exception("unexpected error while processing a file")
         attempts = self.record.attempts + 1
         limit = self.ctx.config.worker.max_attempts
         kind = type(exc).__name__
         if attempts >= limit:
-            self._fail(
+            return Failed(
                 f"an internal error ({kind}) stopped this file {attempts} times; giving up "
                 "(details in the log)",
                 str(exc),
             )
-            return
-        self.store.requeue_file(self.claim, self.record.id, count_attempt=True)
-        raise RetryLater(
+        return Requeue(
             f"an internal error ({kind}) interrupted {self.record.name}; it is tried again "
             f"(attempt {attempts + 1} of {limit}, details in the log)",
-            retry_in=None,
+            delay=None,
+            count_attempt=True,
         )
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import stat
 from collections.abc import Callable
+from typing import assert_never
 
 from vidvar import beneath
 from vidvar.config import WatchConfig
 from vidvar.engine.context import Context, Interrupted, JobCancelled, JobTally
 from vidvar.engine.filerun import FileRun
+from vidvar.engine.outcome import Completed, Failed, FileOutcome, Halted, Requeue, StopReason
 from vidvar.errors import EnvironmentProblem, LostClaim, StoreUnavailable, environment_problem
 from vidvar.events import JobFinished, JobReleased, JobStarted, JobWaiting, SourceDisposed
 from vidvar.inbox.disposition import dispose
@@ -86,15 +88,64 @@ class JobRun:
                 self.store.finish_file(self.claim, record.id, "failed", job.problem)
                 continue
             self._check_stop()
-            FileRun(self.ctx, self.claim, job, record, stems[record.id], folder, tally).run()
+            run = FileRun(self.ctx, self.claim, job, record, stems[record.id], folder, tally)
+            self._apply(run, run.run())
+
+    def _apply(self, run: FileRun, outcome: FileOutcome) -> None:
+        """Make a file's end so: in the store, on disk and in the events. An end that
+        stops the whole job (a requeue, a stop) is raised for run() to finish it."""
+        file_id = run.record.id
+        match outcome:
+            case Completed():
+                self.store.finish_file(
+                    self.claim, file_id, "completed", warning=outcome.warning,
+                    figures=outcome.figures,
+                )  # fmt: skip
+                run.finished(
+                    "completed",
+                    warning=outcome.warning,
+                    outputs=outcome.outputs,
+                    output_bytes=outcome.output_bytes,
+                    cpu_seconds=outcome.cpu_seconds,
+                    media_seconds=outcome.media_seconds,
+                )
+            case Failed():
+                run.discard()
+                self.store.finish_file(self.claim, file_id, "failed", outcome.note)
+                run.finished("failed", error=outcome.note, detail=outcome.detail)
+            case Requeue():
+                run.discard()
+                self.store.requeue_file(self.claim, file_id, count_attempt=outcome.count_attempt)
+                raise EnvironmentProblem(outcome.reason, outcome.detail, retry_in=outcome.delay)
+            case Halted():
+                self._halt(run, outcome.reason)
+            case _:
+                assert_never(outcome)
+
+    def _halt(self, run: FileRun, reason: StopReason) -> None:
+        match reason:
+            case StopReason.LOST:
+                raise LostClaim("the claim on this job was lost")  # touch nothing of it
+            case StopReason.CANCEL:
+                run.discard()
+                self.store.finish_file(
+                    self.claim, run.record.id, "cancelled", "cancelled by request"
+                )
+                raise JobCancelled("cancelled by request")
+            case StopReason.SHUTDOWN:
+                run.discard()
+                self.store.requeue_file(self.claim, run.record.id)  # not the file's fault
+                raise Interrupted("the daemon is stopping")
+            case _:
+                assert_never(reason)
 
     def _check_stop(self) -> None:
         stop = self.ctx.stop
-        if stop.is_set() and stop.reason == "shutdown":
+        if stop.is_set() and stop.reason == StopReason.SHUTDOWN:
             raise Interrupted("the daemon is stopping")
-        if stop.reason == "lost":
+        if stop.reason == StopReason.LOST:
             raise LostClaim("the claim on this job was lost")
-        if stop.reason == "cancel" or self.store.is_cancel_requested(self.claim):
+        if stop.reason == StopReason.CANCEL or self.store.is_cancel_requested(self.claim):
             raise JobCancelled("cancelled by request")
 
     def _watch(self, job: Job) -> WatchConfig | None:

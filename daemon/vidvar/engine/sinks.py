@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -110,11 +111,13 @@ class LogSink:
         self.log = get_logger()
         self._last: dict[int, tuple[int, float]] = {}
 
+    # One handler per event type, chosen by the type itself: mypy checks each pairing,
+    # and a renamed event fails loudly instead of silently going unlogged.
+    @functools.singledispatchmethod
     def handle(self, event: Event) -> None:
-        handler = getattr(self, "_on_" + type(event).__name__, None)
-        if handler is not None:
-            handler(event)
+        """Events without a handler below are not logged."""
 
+    @handle.register
     def _on_FileSeen(self, e: FileSeen) -> None:
         self.log.info(
             "file seen; waiting for it to settle",
@@ -124,19 +127,23 @@ class LogSink:
             settle_seconds=e.settle_seconds,
         )
 
+    @handle.register
     def _on_FileQueued(self, e: FileQueued) -> None:
         if e.created:
             self.log.info("queued", watch=e.watch, entry=e.entry, job_id=e.job_id, files=e.files)
         else:
             self.log.info("already queued", watch=e.watch, entry=e.entry, job_id=e.job_id)
 
+    @handle.register
     def _on_JobStarted(self, e: JobStarted) -> None:
         self.log.info("job started", job_id=e.job_id, files=e.files, variations=e.variations)
 
+    @handle.register
     def _on_FileStarted(self, e: FileStarted) -> None:
         self._last[e.file_id] = (0, time.monotonic())
         self.log.info("file started", job_id=e.job_id, file_id=e.file_id, file=e.name)
 
+    @handle.register
     def _on_EncodeStarted(self, e: EncodeStarted) -> None:
         self.log.info(
             "ffmpeg started",
@@ -147,6 +154,7 @@ class LogSink:
             outputs=e.outputs,
         )
 
+    @handle.register
     def _on_EncodeFinished(self, e: EncodeFinished) -> None:
         self.log.info(
             "ffmpeg finished",
@@ -158,6 +166,7 @@ class LogSink:
             cpu_seconds=round(e.cpu_seconds, 2) if e.cpu_seconds is not None else None,
         )
 
+    @handle.register
     def _on_Progress(self, e: Progress) -> None:
         step, when = self._last.get(e.file_id, (0, time.monotonic()))
         now = time.monotonic()
@@ -174,9 +183,11 @@ class LogSink:
                 eta_seconds=round(e.eta_seconds) if e.eta_seconds is not None else None,
             )
 
+    @handle.register
     def _on_PhaseChanged(self, e: PhaseChanged) -> None:
         self.log.debug("phase", job_id=e.job_id, phase=e.phase, file=e.name or None)
 
+    @handle.register
     def _on_FileFinished(self, e: FileFinished) -> None:
         self._last.pop(e.file_id, None)
         fields: dict[str, Any] = {"job_id": e.job_id, "file_id": e.file_id, "file": e.name}
@@ -201,9 +212,11 @@ class LogSink:
         else:
             self.log.info(f"file {e.state}", **fields, error=e.error)
 
+    @handle.register
     def _on_SourceDisposed(self, e: SourceDisposed) -> None:
         self.log.info("source disposed", job_id=e.job_id, file=e.name, disposal=e.disposal, to=e.to)
 
+    @handle.register
     def _on_JobWaiting(self, e: JobWaiting) -> None:
         self.log.warning(
             "job waiting; it is retried by itself",
@@ -212,9 +225,11 @@ class LogSink:
             retry_in=round(e.retry_in, 1),
         )
 
+    @handle.register
     def _on_JobReleased(self, e: JobReleased) -> None:
         self.log.info("job interrupted; it goes back to the queue", job_id=e.job_id)
 
+    @handle.register
     def _on_JobFinished(self, e: JobFinished) -> None:
         self.log.info(
             "job finished",
@@ -225,6 +240,7 @@ class LogSink:
             error=e.error,
         )
 
+    @handle.register
     def _on_JobRecovered(self, e: JobRecovered) -> None:
         self.log.warning(
             "recovered a job left by a dead worker",

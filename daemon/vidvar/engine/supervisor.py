@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from vidvar.config import Config, ConfigError, load_config, redact_url
 from vidvar.config.topology import TopologyGate
 from vidvar.engine.notify import NotifySink
+from vidvar.engine.outcome import StopReason
 from vidvar.engine.pool import WorkerPool
 from vidvar.engine.retention import DiskGate, Retention
 from vidvar.engine.sdnotify import Notifier
@@ -190,9 +191,9 @@ class Supervisor:
         for worker, current in self.pool.claims():
             try:
                 if self.store.is_cancel_requested(current):
-                    worker.interrupt(current.job_id, "cancel")
+                    worker.interrupt(current.job_id, StopReason.CANCEL)
             except LostClaim:
-                worker.interrupt(current.job_id, "lost")
+                worker.interrupt(current.job_id, StopReason.LOST)
 
     def _recover(self) -> None:
         beat = self._task("heartbeat")

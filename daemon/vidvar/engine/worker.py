@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection
 from vidvar.config import Config
 from vidvar.engine.context import Context, StopSignal
 from vidvar.engine.jobrun import JobRun
+from vidvar.engine.outcome import StopReason
 from vidvar.engine.render import Renderer
 from vidvar.errors import LostClaim, StoreUnavailable
 from vidvar.events import EventBus, JobRecovered
@@ -77,10 +78,10 @@ class Worker:
     def stop(self) -> None:
         """Stop claiming; the running encode is stopped and its file re-queued."""
         self.stopping.set()
-        self.signal.set("shutdown")
+        self.signal.set(StopReason.SHUTDOWN)
         self.wake.set()
 
-    def interrupt(self, job_id: str, reason: str) -> None:
+    def interrupt(self, job_id: str, reason: StopReason) -> None:
         """Stop the running job for `reason` (cancel, lost) if it is `job_id`."""
         current = self.current
         if current is not None and current.job_id == job_id:
@@ -174,7 +175,7 @@ class Worker:
     def _run_one(self, claim: Claim) -> None:
         self.signal = StopSignal()
         if self.stopping.is_set():
-            self.signal.set("shutdown")
+            self.signal.set(StopReason.SHUTDOWN)
         self.current = claim
         ctx = Context(
             store=self.store,
