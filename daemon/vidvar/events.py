@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from vidvar.log import get_logger
+from vidvar.store import Phase
 
-PHASES = ("encoding", "verifying", "measuring", "cancelling", "waiting")
+PHASES = (Phase.ENCODING, Phase.VERIFYING, Phase.MEASURING, Phase.CANCELLING, Phase.WAITING)
 
 
 @dataclass(frozen=True)

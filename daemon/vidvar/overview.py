@@ -10,7 +10,7 @@ from typing import Any
 
 from vidvar.config import Config
 from vidvar.status import iso, job_phase
-from vidvar.store import Job, JobStore
+from vidvar.store import Job, JobStore, State
 
 
 def workers(store: JobStore, config: Config) -> list[dict[str, Any]]:
@@ -57,10 +57,10 @@ def job_summary(job: Job, counts: dict[str, int] | None = None) -> dict[str, Any
         "watch": job.watch,
         "state": job.state,
         "phase": job_phase(job),
-        "waiting_reason": job.waiting_reason if job.state == "queued" else None,
+        "waiting_reason": job.waiting_reason if job.state == State.QUEUED else None,
         "progress": job.progress,
         "files": sum(counts.values()) or None,
-        "failed_files": counts.get("failed", 0),
+        "failed_files": counts.get(State.FAILED, 0),
         "name": Path(job.source_path).name or job.source_path,
         "job_dir": job.job_dir,
         "created_at": iso(job.created_at),
@@ -74,7 +74,7 @@ def overview(store: JobStore, config: Config, limit: int) -> dict[str, Any]:
     pending, pending_total = settling(store)
     jobs = store.list_jobs(limit=limit) if limit > 0 else []
     return {
-        "queue_depth": counts.get("queued", 0),
+        "queue_depth": counts.get(State.QUEUED, 0),
         "counts": counts,
         "workers": workers(store, config),
         "settling": pending,

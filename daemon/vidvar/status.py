@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from vidvar.store import Phase, State
 from vidvar.store.models import FileRecord, Job
 
 
@@ -23,15 +24,15 @@ def job_phase(job: Job) -> str | None:
     environmental cause holds it, None otherwise."""
     if job.state == "processing":
         return job.phase
-    if job.state == "queued" and job.waiting_reason:
-        return "waiting"
+    if job.state == State.QUEUED and job.waiting_reason:
+        return Phase.WAITING
     return None
 
 
 def job_eta(job: Job, files: list[FileRecord]) -> float | None:
     """Seconds until the job is done, estimated from the running file's pace."""
-    running = [f for f in files if f.state == "processing" and f.eta_seconds is not None]
-    if job.state != "processing" or not running:
+    running = [f for f in files if f.state == State.PROCESSING and f.eta_seconds is not None]
+    if job.state != State.PROCESSING or not running:
         return None
     current = running[0]
     rate = None
@@ -39,7 +40,7 @@ def job_eta(job: Job, files: list[FileRecord]) -> float | None:
         done = current.progress / 100
         left = 1 - done
         rate = current.eta_seconds / (current.duration * left) if left > 0 else None
-    rest = [f for f in files if f.state == "queued"]
+    rest = [f for f in files if f.state == State.QUEUED]
     durations = [f.duration for f in files if f.duration]
     typical = sum(durations) / len(durations) if durations else 0.0
     extra = sum((f.duration or typical) for f in rest) * (rate or 0.0)
@@ -53,11 +54,11 @@ def status_document(job: Job, files: list[FileRecord]) -> dict[str, Any]:
         "watch": job.watch,
         "state": job.state,
         "phase": job_phase(job),
-        "waiting_reason": job.waiting_reason if job.state == "queued" else None,
+        "waiting_reason": job.waiting_reason if job.state == State.QUEUED else None,
         "progress": job.progress,
         "eta_seconds": job_eta(job, files),
         "variations_per_file": job.variations,
-        "failed_files": sum(1 for f in files if f.state == "failed"),
+        "failed_files": sum(1 for f in files if f.state == State.FAILED),
         "created_at": iso(job.created_at),
         "started_at": iso(job.started_at),
         "finished_at": iso(job.finished_at),

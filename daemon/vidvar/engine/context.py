@@ -12,7 +12,7 @@ from vidvar.engine.render import Renderer
 from vidvar.errors import EnvironmentProblem, Stopped
 from vidvar.events import EventBus
 from vidvar.mounts import FolderGuard
-from vidvar.store import FileRecord, JobStore
+from vidvar.store import FileRecord, JobStore, State
 
 
 class Interrupted(Stopped):
@@ -61,7 +61,9 @@ class JobTally:
 
     def __init__(self, files: list[FileRecord]) -> None:
         self.total = max(len(files), 1)
-        self.done = sum(1 for f in files if f.state in ("completed", "failed", "cancelled"))
+        self.done = sum(
+            1 for f in files if f.state in (State.COMPLETED, State.FAILED, State.CANCELLED)
+        )
 
     def percent(self, current: int) -> int:
         return int((self.done * 100 + current) / self.total)

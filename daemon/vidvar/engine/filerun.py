@@ -48,7 +48,7 @@ from vidvar.jobfolder import JobFolder
 from vidvar.log import get_logger
 from vidvar.quality import figures as fig
 from vidvar.quality.measure import measure, summarise
-from vidvar.store import Claim, FileRecord, Job, OutputRecord
+from vidvar.store import Claim, FileRecord, Job, OutputRecord, Phase
 
 
 @dataclass(frozen=True)
@@ -198,7 +198,7 @@ class FileRun:
             return effects.plan_variations(
                 profile, self.job.variations, effects.file_seed(*seed_parts)
             )
-        self.report.emit_phase("measuring")
+        self.report.emit_phase(Phase.MEASURING)
         began = time.monotonic()
         chosen = audition.cast(
             self.ctx.renderer, job, profile, self.job.variations, seed_parts, self.ctx.stop.event
@@ -227,7 +227,7 @@ class FileRun:
         bounds = self.ctx.config.distinctness
         if not bounds.enabled:
             return None, None, plan
-        self.report.emit_phase("measuring")
+        self.report.emit_phase(Phase.MEASURING)
         assert rendered.source_samples is not None
         source_frames = fig.load(rendered.source_samples, bounds.frames)
         samples = {v.index: fig.load(rendered.samples[v.index], bounds.frames) for v in plan}
@@ -256,7 +256,7 @@ class FileRun:
             rendered.outputs.update(again.outputs)
             for v in fresh:
                 samples[v.index] = fig.load(again.samples[v.index], bounds.frames)
-            self.report.emit_phase("measuring")
+            self.report.emit_phase(Phase.MEASURING)
             figures, bad = measure(plan, samples, source_frames, bounds)
         self._figures = figures
         summary, warning = summarise(figures, bad, replans)

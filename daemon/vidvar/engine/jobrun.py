@@ -24,7 +24,7 @@ from vidvar.inbox.intake import BATCH_CONFIG
 from vidvar.jobfolder import JobFolder, stems_of
 from vidvar.log import get_logger
 from vidvar.quality.preview import write_preview
-from vidvar.store import Claim, FileRecord, Job
+from vidvar.store import Claim, FileRecord, Job, State
 from vidvar.store.models import TERMINAL_STATES
 
 
@@ -59,7 +59,7 @@ class JobRun:
             folder.tidy()
             self.store.release_job(self.claim)
             self.ctx.bus.emit(JobReleased(job.id))
-            return "queued"
+            return State.QUEUED
         except JobCancelled:
             return self._cancelled(job, folder)
         except LostClaim:
@@ -73,7 +73,7 @@ class JobRun:
             self.store.release_job(self.claim, waiting_reason=problem.message, retry_in=wait)
             self.log.debug("environmental problem", detail=problem.detail or None)
             self.ctx.bus.emit(JobWaiting(job.id, problem.message, wait))
-            return "queued"
+            return State.QUEUED
         finally:
             folder.close()
 
@@ -85,7 +85,7 @@ class JobRun:
                 continue
             if job.problem:  # the batch's own settings are unusable: each file says so
                 self.store.start_file(self.claim, record.id)
-                self.store.finish_file(self.claim, record.id, "failed", job.problem)
+                self.store.finish_file(self.claim, record.id, State.FAILED, job.problem)
                 continue
             self._check_stop()
             run = FileRun(self.ctx, self.claim, job, record, stems[record.id], folder, tally)
@@ -98,11 +98,11 @@ class JobRun:
         match outcome:
             case Completed():
                 self.store.finish_file(
-                    self.claim, file_id, "completed", warning=outcome.warning,
+                    self.claim, file_id, State.COMPLETED, warning=outcome.warning,
                     figures=outcome.figures,
                 )  # fmt: skip
                 run.finished(
-                    "completed",
+                    State.COMPLETED,
                     warning=outcome.warning,
                     outputs=outcome.outputs,
                     output_bytes=outcome.output_bytes,
@@ -111,8 +111,8 @@ class JobRun:
                 )
             case Failed():
                 run.discard()
-                self.store.finish_file(self.claim, file_id, "failed", outcome.note)
-                run.finished("failed", error=outcome.note, detail=outcome.detail)
+                self.store.finish_file(self.claim, file_id, State.FAILED, outcome.note)
+                run.finished(State.FAILED, error=outcome.note, detail=outcome.detail)
             case Requeue():
                 run.discard()
                 self.store.requeue_file(self.claim, file_id, count_attempt=outcome.count_attempt)
@@ -129,7 +129,7 @@ class JobRun:
             case StopReason.CANCEL:
                 run.discard()
                 self.store.finish_file(
-                    self.claim, run.record.id, "cancelled", "cancelled by request"
+                    self.claim, run.record.id, State.CANCELLED, "cancelled by request"
                 )
                 raise JobCancelled("cancelled by request")
             case StopReason.SHUTDOWN:
@@ -160,7 +160,7 @@ class JobRun:
         if job.origin != "inbox" or watch is None:
             return
         for record in self.store.files(job.id, with_outputs=False):
-            if record.disposal is not None or record.state not in ("completed", "failed"):
+            if record.disposal is not None or record.state not in (State.COMPLETED, State.FAILED):
                 continue
             done = dispose(record, watch, job.id, guard=self.ctx.guard)
             self.store.mark_disposed(self.claim, record.id, done.where, done.kind)
@@ -200,12 +200,12 @@ class JobRun:
             # From the thumbnails the encodes left; the sources are not read again.
             write_preview(folder, files, self.log)
         folder.clean_work()
-        failed = sum(1 for f in files if f.state == "failed")
-        completed = sum(1 for f in files if f.state == "completed")
+        failed = sum(1 for f in files if f.state == State.FAILED)
+        completed = sum(1 for f in files if f.state == State.COMPLETED)
         if completed:
-            state, error = "completed", None
+            state, error = State.COMPLETED, None
         else:
-            state = "failed"
+            state = State.FAILED
             errors = {f.error for f in files if f.error}
             error = errors.pop() if len(errors) == 1 else f"all {len(files)} files failed"
         self.store.finish_job(self.claim, state, error)
@@ -214,19 +214,21 @@ class JobRun:
 
     def _cancelled(self, job: Job, folder: JobFolder) -> str:
         for record in self.store.files(job.id, with_outputs=False):
-            if record.state in ("queued", "processing"):
-                self.store.finish_file(self.claim, record.id, "cancelled", "cancelled by request")
-        self.store.finish_job(self.claim, "cancelled", "cancelled by request")
+            if record.state in (State.QUEUED, State.PROCESSING):
+                self.store.finish_file(
+                    self.claim, record.id, State.CANCELLED, "cancelled by request"
+                )
+        self.store.finish_job(self.claim, State.CANCELLED, "cancelled by request")
         folder.clean_work()
         files = self.store.file_counts(job.id)
         self.ctx.bus.emit(
             JobFinished(
                 job.id,
-                "cancelled",
+                State.CANCELLED,
                 "cancelled by request",
                 sum(files.values()),
-                files.get("failed", 0),
+                files.get(State.FAILED, 0),
                 job.watch,
             )
         )
-        return "cancelled"
+        return State.CANCELLED

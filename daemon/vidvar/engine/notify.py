@@ -36,9 +36,13 @@ from vidvar.events import Event, JobFinished
 from vidvar.jobfolder import JobFolder
 from vidvar.log import get_logger
 from vidvar.status import status_document
-from vidvar.store import JobStore
+from vidvar.store import JobStore, State
 
-EVENT_OF_STATE = {"completed": "finished", "failed": "failed", "cancelled": "cancelled"}
+EVENT_OF_STATE: dict[str, str] = {
+    State.COMPLETED: "finished",
+    State.FAILED: "failed",
+    State.CANCELLED: "cancelled",
+}
 OUTPUT_TAIL_CHARS = 2000
 
 
@@ -54,7 +58,7 @@ def message(document: dict[str, Any]) -> str:
     outputs = sum(len(f.get("outputs") or []) for f in files)
     state = document["state"]
     text = f"vidvar: job {document['job_id']} ({document['watch']}, {name}) {state}"
-    if state == "completed":
+    if state == State.COMPLETED:
         text += f": {outputs} variation(s)"
         if document.get("failed_files"):
             text += f", {document['failed_files']} file(s) failed"

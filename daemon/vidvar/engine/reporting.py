@@ -10,7 +10,7 @@ from vidvar.engine.context import Context, JobTally
 from vidvar.engine.render import Advanced, Finished, Rendered, RenderJob, Started
 from vidvar.engine.render import Verifying as VerifyingStep
 from vidvar.events import EncodeFinished, EncodeStarted, PhaseChanged, Progress
-from vidvar.store import Claim, FileRecord, Job
+from vidvar.store import Claim, FileRecord, Job, Phase
 
 
 class EncodeReporter:
@@ -35,7 +35,7 @@ class EncodeReporter:
         for step in self.ctx.renderer.steps(job, plan, self.ctx.stop.event):
             if isinstance(step, Started):
                 self.store.set_ffmpeg(self.claim, self.record.id, step.pid, step.started_at)
-                self.emit_phase("encoding")
+                self.emit_phase(Phase.ENCODING)
                 self.ctx.bus.emit(
                     EncodeStarted(
                         self.job.id, self.record.id, self.record.name, step.pid, step.outputs
@@ -57,7 +57,7 @@ class EncodeReporter:
                     )
                 )
             elif isinstance(step, VerifyingStep):
-                self.emit_phase("verifying")
+                self.emit_phase(Phase.VERIFYING)
             elif isinstance(step, Rendered):
                 result = step
         assert result is not None

@@ -32,7 +32,7 @@ from vidvar.jobfolder import JobFolder
 from vidvar.log import get_logger
 from vidvar.mounts import FolderGuard
 from vidvar.status import status_document
-from vidvar.store import JobStore
+from vidvar.store import JobStore, State
 
 JOB_LEVEL = (JobStarted, JobFinished, JobReleased, JobWaiting, JobRecovered, PhaseChanged)
 # File-level events change status.json at most this often; a big batch's document costs more to
@@ -85,7 +85,7 @@ class StatusSink:
         try:
             folder.write_status(
                 status_document(job, self.store.files(job_id)),
-                durable=job.state != "processing",
+                durable=job.state != State.PROCESSING,
             )
         except OSError as exc:
             self._warn_once(job_id, str(exc))
@@ -191,7 +191,7 @@ class LogSink:
     def _on_FileFinished(self, e: FileFinished) -> None:
         self._last.pop(e.file_id, None)
         fields: dict[str, Any] = {"job_id": e.job_id, "file_id": e.file_id, "file": e.name}
-        if e.state == "completed":
+        if e.state == State.COMPLETED:
             realtime = (
                 round(e.media_seconds / e.wall_seconds, 2)
                 if e.media_seconds and e.wall_seconds
@@ -207,7 +207,7 @@ class LogSink:
                 realtime=realtime,
                 warning=e.warning,
             )
-        elif e.state == "failed":
+        elif e.state == State.FAILED:
             self.log.warning("file failed", **fields, error=e.error, detail=e.detail or None)
         else:
             self.log.info(f"file {e.state}", **fields, error=e.error)

@@ -37,7 +37,7 @@ from vidvar.ffmpeg.tools import check_tools
 from vidvar.inbox.watcher import WatchService
 from vidvar.log import get_logger
 from vidvar.mounts import FolderGuard
-from vidvar.store import JobStore, open_store
+from vidvar.store import JobStore, State, open_store
 
 CANCEL_POLL_SECONDS = 1.0
 LOOP_SECONDS = 1.0
@@ -52,7 +52,7 @@ def configured_folders(config: Config) -> list[tuple[str, Path]]:
             ("inbox", w.inbox),
             ("output", w.output),
             ("archive", w.archive_dir),
-            ("failed", w.failed_dir),
+            (State.FAILED, w.failed_dir),
         )
     ]
 
@@ -114,7 +114,7 @@ class Supervisor:
         self.bus.subscribe(StatusSink(store, self.guard))
         self.bus.subscribe(LogSink())
         self.bus.subscribe(
-            SystemdSink(self.notifier, lambda: store.counts().get("queued", 0), self._idle)
+            SystemdSink(self.notifier, lambda: store.counts().get(State.QUEUED, 0), self._idle)
         )
         self.notify = NotifySink(lambda: self.config, store)
         self.bus.subscribe(self.notify)

@@ -26,7 +26,7 @@ from vidvar.jobfolder import JobFolder, stems_of
 from vidvar.log import get_logger
 from vidvar.machine import hostname
 from vidvar.mounts import FolderGuard
-from vidvar.store import Claim, Job, JobStore, WorkerRecord
+from vidvar.store import Claim, Job, JobStore, State, WorkerRecord
 from vidvar.store.models import TERMINAL_STATES
 
 
@@ -187,7 +187,7 @@ class Worker:
         )
         try:
             state = JobRun(ctx, claim, self._backoff).run()
-            if state != "queued":
+            if state != State.QUEUED:
                 self._waits.pop(claim.job_id, None)
         except LostClaim:
             self.log.warning("lost the claim on a job", job_id=claim.job_id)

@@ -20,6 +20,7 @@ from vidvar.errors import environment_problem
 from vidvar.inbox.sources import identity_of
 from vidvar.mounts import FolderGuard
 from vidvar.names import fit_file_name
+from vidvar.store import State
 from vidvar.store.models import FileRecord
 
 ERROR_NOTE_SUFFIX = ".error.txt"
@@ -142,7 +143,7 @@ def dispose(
         moved = _already_moved(record, watch) if lost == "missing" else None
         return moved or Disposal(lost, "")
     try:
-        if record.state == "completed":
+        if record.state == State.COMPLETED:
             return _success(source, watch)
         return _failure(source, watch, job_id, record.error or "unknown error")
     except OSError as exc:

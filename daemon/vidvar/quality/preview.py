@@ -16,6 +16,7 @@ from vidvar import effects
 from vidvar.errors import FfmpegError
 from vidvar.ffmpeg.frames import PreviewCell, make_preview, read_thumbnails
 from vidvar.jobfolder import JobFolder
+from vidvar.store import State
 from vidvar.store.models import FileRecord
 
 MAX_FILES = 6  # the sheet must open quickly over SMB: a few rows, small cells
@@ -37,7 +38,7 @@ def _pictures(path: Path) -> list[bytes | None]:
 
 def preview_cells(folder: JobFolder, files: list[FileRecord]) -> tuple[list[PreviewCell], int]:
     """The grid's cells, row by row, and its number of columns."""
-    shown = [f for f in files if f.state == "completed" and f.outputs][:MAX_FILES]
+    shown = [f for f in files if f.state == State.COMPLETED and f.outputs][:MAX_FILES]
     columns = 1 + max((len(f.outputs) for f in shown), default=0)
     cells: list[PreviewCell] = []
     for record in shown:

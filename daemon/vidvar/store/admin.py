@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from vidvar.store.models import TERMINAL_STATES, FileRecord, Job, JobChange, Settling
+from vidvar.store.models import TERMINAL_STATES, FileRecord, Job, JobChange, Phase, Settling, State
 from vidvar.store.sqlstore import StoreCore, display, file_from, job_from, retrying
 
 
@@ -23,9 +23,9 @@ class AdminMixin(StoreCore):
                 raise KeyError(job_id)
             if tx.run("cancel_queued_job", id=job_id, now=now):
                 tx.run("cancel_queued_files", job_id=job_id)
-                return "cancelled"
+                return State.CANCELLED
             if tx.run("request_cancel", id=job_id, now=now):
-                return "cancelling"
+                return Phase.CANCELLING
             return str(row["state"])
 
     @retrying
@@ -38,11 +38,11 @@ class AdminMixin(StoreCore):
             row = tx.one("job_by_id", id=job_id)
             if row is None:
                 raise KeyError(job_id)
-            if row["state"] == "queued":
+            if row["state"] == State.QUEUED:
                 tx.run("wake_waiting_job", id=job_id, now=now)
                 files = tx.all("files_of_job", job_id=job_id)
                 self._notify_enqueued(tx)
-                return sum(1 for f in files if f["state"] in ("queued", "processing"))
+                return sum(1 for f in files if f["state"] in (State.QUEUED, State.PROCESSING))
             if row["state"] not in TERMINAL_STATES:
                 return 0
             tx.run("retry_sources_from_failed_dir", job_id=job_id)

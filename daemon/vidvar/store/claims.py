@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from vidvar.errors import LostClaim
-from vidvar.store.models import TERMINAL_STATES, Claim, OutputRecord
+from vidvar.store.models import TERMINAL_STATES, Claim, OutputRecord, State
 from vidvar.store.sqlstore import StoreCore, Tx, encode_path, retrying
 
 
@@ -53,7 +53,7 @@ class ClaimsMixin(StoreCore):
             row is None
             or row["worker_id"] != claim.worker_id
             or row["lease_token"] != claim.token
-            or row["state"] != "processing"
+            or row["state"] != State.PROCESSING
         ):
             raise LostClaim(f"job {claim.job_id} is no longer held by worker {claim.worker_id}")
         return bool(row["cancel_requested"])
@@ -139,7 +139,7 @@ class ClaimsMixin(StoreCore):
         assert state in TERMINAL_STATES
         with self._write() as tx:
             self._touch(tx, claim)
-            if state != "completed":
+            if state != State.COMPLETED:
                 tx.run("delete_outputs_of_file", file_id=file_id)
             tx.run(
                 "finish_file",

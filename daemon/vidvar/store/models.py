@@ -5,14 +5,36 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
 from vidvar.errors import LostClaim, StoreUnavailable
 
 __all__ = ["LostClaim", "StoreUnavailable"]
 
-TERMINAL_STATES: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
-ACTIVE_STATES: frozenset[str] = frozenset({"queued", "processing"})
+
+class State(StrEnum):
+    """The five states of a job and of a file (scripts rely on these strings)."""
+
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Phase(StrEnum):
+    """What a processing job is doing now (status.json `phase`)."""
+
+    ENCODING = "encoding"
+    VERIFYING = "verifying"
+    MEASURING = "measuring"
+    CANCELLING = "cancelling"
+    WAITING = "waiting"
+
+
+TERMINAL_STATES: frozenset[str] = frozenset({State.COMPLETED, State.FAILED, State.CANCELLED})
+ACTIVE_STATES: frozenset[str] = frozenset({State.QUEUED, State.PROCESSING})
 
 
 def new_job_id() -> str:

@@ -19,7 +19,7 @@ from psycopg.rows import dict_row
 from vidvar.log import get_logger
 from vidvar.store.connections import ThreadConnections
 from vidvar.store.queries import latest_version, load_queries
-from vidvar.store.sqlstore import Row, Tx
+from vidvar.store.sqlstore import Row, Tx, plain_values
 from vidvar.store.store import SqlStore
 
 MIGRATION_LOCK = 7_315_001  # pg_advisory_xact_lock key for schema changes
@@ -32,6 +32,7 @@ class _PgTx(Tx):
 
     def _execute(self, query: str, params: dict[str, Any]) -> Any:
         cursor = None
+        params = plain_values(params)
         for statement in self.queries[query]:
             cursor = self.conn.execute(statement, params)
         return cursor

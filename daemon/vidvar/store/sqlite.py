@@ -12,7 +12,7 @@ from typing import Any
 from vidvar.errors import StoreCorrupt, StoreUnavailable
 from vidvar.store.connections import ThreadConnections
 from vidvar.store.queries import latest_version, load_queries
-from vidvar.store.sqlstore import Row, Tx
+from vidvar.store.sqlstore import Row, Tx, plain_values
 from vidvar.store.store import SqlStore
 
 BUSY_TIMEOUT_MS = 30_000
@@ -28,6 +28,7 @@ class _SqliteTx(Tx):
 
     def _execute(self, query: str, params: dict[str, Any]) -> sqlite3.Cursor:
         cursor = None
+        params = plain_values(params)
         for statement in self.queries[query]:
             cursor = self.conn.execute(statement, params)
         assert cursor is not None

@@ -16,6 +16,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
+from enum import Enum
 from typing import Any, TypeVar
 
 from vidvar.errors import StoreUnavailable
@@ -76,6 +77,12 @@ def retrying(method: F) -> F:
             return result
 
     return wrapper  # type: ignore[return-value]
+
+
+def plain_values(params: dict[str, Any]) -> dict[str, Any]:
+    """Enum members (states, phases) as their string values: a driver may adapt an
+    enum by its name instead."""
+    return {k: v.value if isinstance(v, Enum) else v for k, v in params.items()}
 
 
 # -- paths that are not valid UTF-8 ---------------------------------------------------
