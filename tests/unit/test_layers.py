@@ -5,7 +5,7 @@ to the same layer or one below, and no module imports itself back round a circle
     3  engine                         the supervisor, workers, one job, one file
     2  inbox, quality, overview       a file's arrival and end; measures; the read model
     1  store, ffmpeg, effects, config, events, jobfolder, status
-    0  errors, log, names, machine, beneath, mounts
+    0  errors, log, names, machine, beneath, mounts, units
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "daemon" / "vidvar"
 LAYERS = {
-    0: {"errors", "log", "names", "machine", "beneath", "mounts"},
+    0: {"errors", "log", "names", "machine", "beneath", "mounts", "units"},
     1: {"store", "ffmpeg", "effects", "config", "events", "jobfolder", "status"},
     2: {"inbox", "quality", "overview"},
     3: {"engine"},
@@ -105,3 +105,17 @@ def test_no_import_cycle() -> None:
 def test_few_modules_sit_loose_at_the_top() -> None:
     loose = [p.name for p in PACKAGE.glob("*.py") if p.name not in ("__init__.py", "__main__.py")]
     assert len(loose) <= MAX_TOP_LEVEL_MODULES, sorted(loose)
+
+
+def test_no_class_over_250_lines_and_no_function_over_60() -> None:
+    long = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            size = (node.end_lineno or node.lineno) - node.lineno + 1
+            if isinstance(node, ast.ClassDef) and size > 250:
+                long.append(f"class {node.name} in {path.name}: {size} lines")
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and size > 60:
+                long.append(f"{node.name} in {path.name}: {size} lines")
+    assert long == []

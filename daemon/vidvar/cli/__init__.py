@@ -267,6 +267,12 @@ def build_parser() -> argparse.ArgumentParser:
         _common(p, top=False)
         p.set_defaults(func=func)
         subparsers[name] = p
+    _arguments(subparsers)
+    return parser
+
+
+def _arguments(subparsers: dict[str, argparse.ArgumentParser]) -> None:
+    """Each subcommand's own arguments."""
     p = subparsers["status"]
     p.add_argument("job", nargs="?", metavar="JOB", help="job id or unique prefix")
     p.add_argument("--limit", type=int, default=20, help="how many recent jobs (default 20)")
@@ -310,7 +316,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--new-token", action="store_true", help="print a new API token and its hash, exit"
     )
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

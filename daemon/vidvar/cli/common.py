@@ -12,6 +12,7 @@ from typing import Any
 from vidvar.config import Config, find_config_path, load_config
 from vidvar.log import setup_logging, under_journald
 from vidvar.store import Job, JobStore
+from vidvar.units import ago
 
 
 def load(args: argparse.Namespace, *, require_folders: bool = True) -> Config:
@@ -42,13 +43,7 @@ def fail(message: str, *, as_json: bool = False, code: int = 1) -> int:
 
 def age(ts: float | None) -> str:
     """`5s`, `3m`, `2h`, `4d` since `ts`."""
-    if ts is None:
-        return "-"
-    seconds = max(0, int(time.time() - ts))
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+    return "-" if ts is None else ago(time.time() - ts)
 
 
 def short_path(path: str) -> str:

@@ -15,6 +15,7 @@ from vidvar.errors import StoreUnavailable
 from vidvar.overview import overview
 from vidvar.status import status_document
 from vidvar.store import JobStore, open_store
+from vidvar.units import size_text
 
 
 def show(config: Config, job_ref: str | None, *, as_json: bool, limit: int) -> int:
@@ -134,4 +135,4 @@ def print_job(doc: dict[str, Any], job_dir: str) -> None:
             line += f", {f['eta_seconds']:.0f} s left"
         print(line + (f" — {f['error']}" if f["error"] else ""))
         for o in f["outputs"]:
-            print(f"    {o['path']}  {o['size']} bytes  seed {o['seed']}")
+            print(f"    {o['path']}  {size_text(o['size'])}  seed {o['seed']}")

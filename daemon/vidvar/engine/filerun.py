@@ -104,7 +104,8 @@ class FileRun:
         except Stopped:  # an ffmpeg run stopped on request, or a stop met between stages
             return Halted(self.ctx.stop.reason or StopReason.SHUTDOWN)
         except Exception as exc:
-            return self._unexpected(exc)
+            self.log.exception("unexpected error while processing a file")
+            return unexpected(exc, self.record, self.ctx.config.worker.max_attempts)
         return Completed(
             warning=warning,
             figures=summary,
@@ -132,38 +133,11 @@ class FileRun:
     # -- stages ---------------------------------------------------------------------
 
     def _open(self) -> OpenSource:
-        record = self.record
-        watch = self._watch()
-        path = Path(record.source_path)
-        if self.job.origin == "inbox" and watch is not None:
-            homes = (watch.inbox, watch.failed_dir)
-            if not any(home in path.parents for home in homes):
-                raise FileProblem("the file is outside its hot folder's inbox; it is not read")
-        try:
-            source = OpenSource(path, record.source_identity, record.source_sig)
-        except SourceGone:
-            self.ctx.guard.check(path)  # a share that is away: wait, do not fail
-            from vidvar.inbox.disposition import locate
-
-            if watch is None:
-                raise FileProblem("the file is gone (moved or deleted before processing)") from None
-            found, _lost = locate(record, watch, self.ctx.guard)
-            if found is None:
-                raise FileProblem(
-                    "the file is gone (it was moved or deleted before processing)"
-                ) from None
-            self.store.set_source_path(self.claim, record.id, str(found))
-            self.record = record = _with(record, source_path=str(found))
-            source = OpenSource(found, record.source_identity, record.source_sig)
-        if record.source_identity is None:
-            self.store.adopt_identity(self.claim, record.id, source.identity, source.signature)
+        source, self.record = open_source(self.ctx, self.claim, self.job, self.record)
         return source
 
     def _watch(self) -> Any:
-        try:
-            return self.ctx.config.watch(self.job.watch)
-        except KeyError:
-            return None
+        return _watch_of(self.ctx, self.job)
 
     def _render_job(self, source: OpenSource, info: MediaInfo) -> RenderJob:
         config = self.ctx.config
@@ -331,23 +305,63 @@ class FileRun:
             delay=max(settle, 1.0),
         )
 
-    def _unexpected(self, exc: Exception) -> FileOutcome:
-        self.log.exception("unexpected error while processing a file")
-        attempts = self.record.attempts + 1
-        limit = self.ctx.config.worker.max_attempts
-        kind = type(exc).__name__
-        if attempts >= limit:
-            return Failed(
-                f"an internal error ({kind}) stopped this file {attempts} times; giving up "
-                "(details in the log)",
-                str(exc),
-            )
-        return Requeue(
-            f"an internal error ({kind}) interrupted {self.record.name}; it is tried again "
-            f"(attempt {attempts + 1} of {limit}, details in the log)",
-            delay=None,
-            count_attempt=True,
+
+def unexpected(exc: Exception, record: FileRecord, max_attempts: int) -> FileOutcome:
+    """An error no stage expected: back to the queue with an attempt counted, or failed
+    with a note once `max_attempts` is reached (one poisonous file cannot loop)."""
+    attempts = record.attempts + 1
+    kind = type(exc).__name__
+    if attempts >= max_attempts:
+        return Failed(
+            f"an internal error ({kind}) stopped this file {attempts} times; giving up "
+            "(details in the log)",
+            str(exc),
         )
+    return Requeue(
+        f"an internal error ({kind}) interrupted {record.name}; it is tried again "
+        f"(attempt {attempts + 1} of {max_attempts}, details in the log)",
+        delay=None,
+        count_attempt=True,
+    )
+
+
+def open_source(
+    ctx: Context, claim: Claim, job: Job, record: FileRecord
+) -> tuple[OpenSource, FileRecord]:
+    """The source opened safely, and its record (with the new path when the file was
+    found renamed or moved within the inbox); FileProblem when it is not to be read."""
+    watch = _watch_of(ctx, job)
+    path = Path(record.source_path)
+    if job.origin == "inbox" and watch is not None:
+        homes = (watch.inbox, watch.failed_dir)
+        if not any(home in path.parents for home in homes):
+            raise FileProblem("the file is outside its hot folder's inbox; it is not read")
+    try:
+        source = OpenSource(path, record.source_identity, record.source_sig)
+    except SourceGone:
+        ctx.guard.check(path)  # a share that is away: wait, do not fail
+        from vidvar.inbox.disposition import locate
+
+        if watch is None:
+            raise FileProblem("the file is gone (moved or deleted before processing)") from None
+        found, _lost = locate(record, watch, ctx.guard)
+        if found is None:
+            raise FileProblem(
+                "the file is gone (it was moved or deleted before processing)"
+            ) from None
+        ctx.store.set_source_path(claim, record.id, str(found))
+        record = _with(record, source_path=str(found))
+        source = OpenSource(found, record.source_identity, record.source_sig)
+    if record.source_identity is None:
+        ctx.store.adopt_identity(claim, record.id, source.identity, source.signature)
+    return source, record
+
+
+def _watch_of(ctx: Context, job: Job) -> Any:
+    try:
+        return ctx.config.watch(job.watch)
+    except KeyError:
+        return None
 
 
 def _with(record: FileRecord, **changes: Any) -> FileRecord:

@@ -13,8 +13,8 @@ from vidvar.config import Config
 from vidvar.jobfolder import JobFolder
 from vidvar.log import get_logger
 from vidvar.store import FileRecord, Job, JobStore
+from vidvar.units import gigabytes
 
-GB = 1024**3
 DISK_CHECK_SECONDS = 10.0
 
 
@@ -40,7 +40,7 @@ class DiskGate:
         report = {}
         for watch in self.config.watches:
             try:
-                report[str(watch.output)] = round(free_bytes(watch.output) / GB, 2)
+                report[str(watch.output)] = gigabytes(free_bytes(watch.output))
             except OSError:
                 continue  # an unmounted share: the watcher says so
         return report

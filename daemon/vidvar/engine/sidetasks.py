@@ -7,7 +7,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
+from vidvar.engine.sdnotify import Notifier
 from vidvar.log import get_logger
 
 
@@ -82,3 +84,31 @@ class SideTask:
             except (OverflowError, ValueError) as exc:  # an interval no timer can take
                 self.error = exc
                 self._stop.wait(60.0)
+
+
+class OutageReport:
+    """Says in systemd's STATUS= (and the log) when the heartbeat task cannot reach the
+    database, and when it can again. The watchdog is not stopped for it: a daemon
+    that waits on its database is waiting correctly."""
+
+    def __init__(
+        self, beat: SideTask, notifier: Notifier, idle: Callable[[], str], log: Any
+    ) -> None:
+        self.beat, self.notifier, self.idle, self.log = beat, notifier, idle, log
+        self.outage = False
+
+    def update(self, heartbeat_seconds: float) -> None:
+        """Called from the main loop at each round."""
+        beat = self.beat
+        silent = time.monotonic() - beat.last_ok > max(3 * heartbeat_seconds, 10.0)
+        outage = beat.failures > 0 or silent
+        if outage == self.outage:
+            return
+        self.outage = outage
+        if outage:
+            error = getattr(beat.error, "message", None) or "no answer"
+            self.notifier.status(f"waiting for the database ({error}); work resumes by itself")
+            self.log.warning("waiting for the database", error=error)
+        else:
+            self.notifier.status(self.idle())
+            self.log.info("the database answers again")

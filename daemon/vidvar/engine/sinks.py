@@ -33,6 +33,7 @@ from vidvar.log import get_logger
 from vidvar.mounts import FolderGuard
 from vidvar.status import status_document
 from vidvar.store import JobStore, State
+from vidvar.units import clock
 
 JOB_LEVEL = (JobStarted, JobFinished, JobReleased, JobWaiting, JobRecovered, PhaseChanged)
 # File-level events change status.json at most this often; a big batch's document costs more to
@@ -280,7 +281,7 @@ class SystemdSink:
         if isinstance(event, Progress):
             if now - self._last < self.MIN_INTERVAL:
                 return
-            eta = f", ETA {_clock(event.eta_seconds)}" if event.eta_seconds is not None else ""
+            eta = f", ETA {clock(event.eta_seconds)}" if event.eta_seconds is not None else ""
             speed = f", {event.speed:.2f}x" if event.speed else ""
             text = (
                 f"encoding {event.name} (job {event.job_id}) {event.file_progress}%"
@@ -296,11 +297,3 @@ class SystemdSink:
             return
         self._last = now
         self.notifier.status(text)
-
-
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = int(seconds)
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"

@@ -15,7 +15,6 @@ import select
 import signal
 import socket
 import threading
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
@@ -28,7 +27,7 @@ from vidvar.engine.outcome import StopReason
 from vidvar.engine.pool import WorkerPool
 from vidvar.engine.retention import DiskGate, Retention
 from vidvar.engine.sdnotify import Notifier
-from vidvar.engine.sidetasks import SideTask
+from vidvar.engine.sidetasks import OutageReport, SideTask
 from vidvar.engine.sinks import LogSink, StatusSink, SystemdSink
 from vidvar.engine.worker import Worker
 from vidvar.errors import LostClaim, StoreCorrupt
@@ -99,7 +98,6 @@ class Supervisor:
         self._reload = False
         self._wake_r, self._wake_w = socket.socketpair()
         self.fatal: str | None = None
-        self._store_outage = False
         self.notifier = Notifier()
         self.guard = FolderGuard(configured_folders(config))
         self.disk = DiskGate(config)
@@ -132,6 +130,7 @@ class Supervisor:
                 SideTask("retention", lambda: self.config.retention.check_interval, self._purge)
             )
         self.services = [make(store) for make in services]
+        self.outage = OutageReport(self._task("heartbeat"), self.notifier, self._idle, self.log)
 
     # -- signals: flags only ------------------------------------------------------------
 
@@ -253,7 +252,7 @@ class Supervisor:
                 self.notifier.ready(self._idle() if done else "reload rejected; see the journal")
             if self._healthy():
                 self.notifier.watchdog()
-            self._report_store()
+            self.outage.update(self.config.worker.heartbeat_seconds)
 
     def _healthy(self) -> bool:
         """The main loop runs and its threads live. The database is not asked: a
@@ -265,22 +264,6 @@ class Supervisor:
         for task in self.tasks:
             task.restart()  # a side task whose thread died is started again
         return self.watchers is None or self.watchers.alive
-
-    def _report_store(self) -> None:
-        """Say in STATUS= when heartbeats cannot reach the database, and when they can again."""
-        beat = self._task("heartbeat")
-        outage = beat.failures > 0 or time.monotonic() - beat.last_ok > max(
-            3 * self.config.worker.heartbeat_seconds, 10.0
-        )
-        if outage != self._store_outage:
-            self._store_outage = outage
-            if outage:
-                error = getattr(beat.error, "message", None) or "no answer"
-                self.notifier.status(f"waiting for the database ({error}); work resumes by itself")
-                self.log.warning("waiting for the database", error=error)
-            else:
-                self.notifier.status(self._idle())
-                self.log.info("the database answers again")
 
     def _stop(self, signum: int) -> int:
         self.log.info("stopping", signal=signal.Signals(signum).name)

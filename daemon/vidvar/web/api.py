@@ -19,11 +19,11 @@ from vidvar.jobfolder import JobFolder
 from vidvar.overview import overview
 from vidvar.status import iso, status_document
 from vidvar.store import Job
+from vidvar.units import gigabytes
 from vidvar.web.files import NotServed, open_inside, read_chunks, recorded_outputs, zip_outputs
 from vidvar.web.state import WebState
 from vidvar.web.uploads import Upload, UploadError
 
-GB = 1024**3
 EVENT_POLL_SECONDS = 0.5
 KEEPALIVE_SECONDS = 15.0
 
@@ -166,7 +166,7 @@ def health(request: Request) -> JSONResponse:
     disks: dict[str, float | None] = {}
     for watch in state.config.watches:
         try:
-            disks[watch.name] = round(free_bytes(watch.output) / GB, 2)
+            disks[watch.name] = gigabytes(free_bytes(watch.output))
         except OSError:
             disks[watch.name] = None
     return JSONResponse(

@@ -156,7 +156,7 @@ async function jobPage() {
           el("td", {}, o.figures ? o.figures.source_distance : ""),
           el("td", {}, o.figures ? o.figures.nearest_variation_distance : ""),
           el("td", {}, o.figures ? o.figures.ssim : ""),
-          el("td", {}, `${(o.size / 1048576).toFixed(1)} MB`),
+          el("td", {}, `${(o.size / 1e6).toFixed(1)} MB`),
           el("td", {}, el("a", { href: `/api/jobs/${id}/files/${o.path.split("/").map(encodeURIComponent).join("/")}?download=1` }, "download")))))) : null)));
   }
   onChanges((change) => { if (!change || change.job_id === id) refresh(); });
