@@ -49,7 +49,7 @@ need_systemd_tools() {
 }
 
 need_browser() {
-    # Debian's Chromium and its driver for tests/test_browser.py (nothing is downloaded
+    # Debian's Chromium and its driver for tests/e2e/test_browser.py (nothing is downloaded
     # at run time); without root that test says why it skips.
     if is_root && ! command -v chromedriver >/dev/null; then
         apt_install chromium chromium-driver
@@ -57,7 +57,7 @@ need_browser() {
 }
 
 need_container_tools() {
-    # podman (with runc) builds and runs the image in tests/test_container.py; debootstrap
+    # podman (with runc) builds and runs the image in tests/e2e/test_container.py; debootstrap
     # makes its base image locally. Only as root: elsewhere that test says why it skips.
     if is_root && ! command -v podman >/dev/null; then
         apt_install podman runc fuse-overlayfs slirp4netns uidmap debootstrap catatonit

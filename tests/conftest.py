@@ -1,25 +1,15 @@
-"""Shared fixtures: generated clips, workspaces with a config, the real CLI and daemon."""
+"""Fixtures (the helpers they use are in tests/support) and the layer of each test."""
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import signal
-import sqlite3
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from vidvar.ffmpeg.commands import sample_clip_args
+from tests.support import ClipFactory, DaemonProcess, Workspace
 
-REPO = Path(__file__).resolve().parent.parent
 LAYERS = ("unit", "integration", "e2e")
 # Fixtures that bring a real part (ffmpeg clips, a database, an observer, a daemon).
 REAL_PARTS = frozenset(
@@ -42,271 +32,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.unit)
 
 
-VIDVAR = [sys.executable, "-m", "vidvar"]
-
-
-def wait_for(
-    predicate: Callable[[], Any],
-    timeout: float = 60.0,
-    interval: float = 0.05,
-    what: str = "condition",
-) -> Any:
-    """Poll `predicate` until it returns something truthy; fail the test at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(interval)
-
-
-def rows(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-    """Read the store from another connection, as a user's script would."""
-    if not db.exists():
-        return []
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql, params).fetchall()
-    except sqlite3.OperationalError as exc:
-        if "no such table" in str(exc):  # the daemon is still creating the schema
-            return []
-        raise
-    finally:
-        conn.close()
-
-
-def job_states(db: Path) -> dict[str, str]:
-    if not db.exists():
-        return {}
-    return {r["id"]: r["state"] for r in rows(db, "SELECT id, state FROM jobs")}
-
-
-SLOW = {"seconds": 8, "size": "320x240", "rate": 25}  # several seconds to encode at veryslow
-
-
-def slow_encoder(ws: Workspace) -> None:
-    ws.data["encoders"] = {"default": {"preset": "veryslow"}}
-    ws.write()
-
-
-def wait_job(ws: Workspace, state: str, timeout: float = 90) -> dict[str, str]:
-    """Until every job has `state` in the store and its status.json has been rewritten last."""
-
-    def settled() -> dict[str, str] | None:
-        states = job_states(ws.db)
-        if not states or any(v != state for v in states.values()):
-            return None
-        statuses = ws.statuses()
-        if len(statuses) != len(states) or any(s["state"] != state for s in statuses):
-            return None
-        return states
-
-    return dict(wait_for(settled, timeout=timeout, what=f"every job {state}"))
-
-
-def wait_encoding(ws: Workspace) -> sqlite3.Row:
-    """Until a file is mid-encode: ffmpeg runs and progress has started."""
-    return wait_for(
-        lambda: next(
-            iter(rows(ws.db, "SELECT * FROM files WHERE ffmpeg_pid IS NOT NULL AND progress > 0")),
-            None,
-        ),
-        timeout=60,
-        what="an encode in progress",
-    )
-
-
-_HOLD_LOCK = (
-    "import sqlite3, sys, time\n"
-    "c = sqlite3.connect(sys.argv[1], timeout=60, isolation_level=None)\n"
-    "c.execute('BEGIN IMMEDIATE')\n"
-    "print('held', flush=True)\n"
-    "time.sleep(float(sys.argv[2]))\n"
-    "c.execute('COMMIT')\n"
-)
-
-
-def hold_write_lock(db: Path, seconds: float) -> subprocess.Popen[str]:
-    """A second process (not a thread of ours: the lock is SQLite's, across processes)
-    holding the database's write lock for `seconds`; returns once it holds it."""
-    holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLD_LOCK, str(db), str(seconds)], stdout=subprocess.PIPE, text=True
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-    return holder
-
-
-class ClipFactory:
-    """Generates small test clips once per session and copies them where asked."""
-
-    def __init__(self, cache: Path) -> None:
-        self.cache = cache
-
-    def make(
-        self,
-        dest: Path,
-        *,
-        seconds: float = 1.0,
-        size: str = "160x120",
-        rate: int = 10,
-        audio: bool = True,
-        extra: tuple[str, ...] = (),
-    ) -> Path:
-        key = f"{seconds}-{size}-{rate}-{audio}-{'_'.join(extra)}".replace("/", "_")
-        cached = self.cache / f"{abs(hash(key))}.{dest.suffix.lstrip('.') or 'mp4'}"
-        if not cached.exists():
-            tmp = cached.with_name("tmp-" + cached.name)
-            subprocess.run(
-                sample_clip_args(
-                    tmp, seconds=seconds, size=size, rate=rate, audio=audio, extra=extra
-                ),
-                check=True,
-            )
-            tmp.rename(cached)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(cached, dest)
-        return dest
-
-
 @pytest.fixture(scope="session")
 def clips(tmp_path_factory: pytest.TempPathFactory) -> ClipFactory:
     return ClipFactory(tmp_path_factory.mktemp("clips"))
 
 
-class Workspace:
-    """Folders of one hot folder plus a config file pointing at them."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.inbox = root / "share" / "inbox"
-        self.output = root / "share" / "output"
-        self.archive = root / "share" / "archive"
-        self.failed = root / "share" / "failed"
-        self.inbox.mkdir(parents=True)
-        self.config_path = root / "vidvar.yaml"
-        self.db = root / "state" / "vidvar.db"
-        self.data: dict[str, Any] = {
-            "database": "state/vidvar.db",
-            "watch": [
-                {
-                    "name": "ads",
-                    "inbox": "share/inbox",
-                    "output": "share/output",
-                    "variations": 2,
-                    "settle_seconds": 0.3,
-                    "observer": "native",
-                    "scan_interval": 30,
-                    "archive_dir": "share/archive",
-                    "failed_dir": "share/failed",
-                }
-            ],
-            "worker": {
-                "poll_interval": 0.5,
-                "stall_seconds": 30,
-                "lease_seconds": 10,
-                "stop_grace_seconds": 2,
-            },
-            "logging": {"level": "debug", "format": "json"},
-        }
-        self.write()
-
-    def write(self, **watch_overrides: Any) -> Path:
-        self.data["watch"][0].update(watch_overrides)
-        self.config_path.write_text(yaml.safe_dump(self.data))
-        return self.config_path
-
-    def job_dirs(self) -> list[Path]:
-        return (
-            sorted(p for p in self.output.iterdir() if p.is_dir()) if self.output.exists() else []
-        )
-
-    def statuses(self) -> list[dict[str, Any]]:
-        found = []
-        for folder in self.job_dirs():
-            status = folder / "status.json"
-            if status.exists():
-                found.append(json.loads(status.read_text()))
-        return found
-
-
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
     return Workspace(tmp_path)
-
-
-def run_cli(
-    *args: str, config: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    """The real CLI as a subprocess."""
-    cmd = [*VIDVAR, *args]
-    if config is not None:
-        cmd += ["-c", str(config)]
-    return subprocess.run(
-        cmd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=REPO,
-        env={**os.environ, **(env or {})},
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
-
-
-class DaemonProcess:
-    """`vidvar run` (or `worker`) as a real subprocess, its log in a file."""
-
-    def __init__(
-        self,
-        config: Path,
-        log: Path,
-        command: str = "run",
-        env: dict[str, str] | None = None,
-        prefix: tuple[str, ...] = (),
-    ) -> None:
-        self.log_path = log
-        self._log = open(log, "ab")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [*prefix, *VIDVAR, command, "-c", str(config)],
-            stdout=self._log,
-            stderr=self._log,
-            stdin=subprocess.DEVNULL,
-            cwd=REPO,
-            env={**os.environ, **(env or {})},
-        )
-
-    def events(self) -> list[dict[str, Any]]:
-        lines = self.log_path.read_text(errors="replace").splitlines()
-        result = []
-        for line in lines:
-            try:
-                result.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-        return result
-
-    def saw(self, event: str) -> bool:
-        return any(e.get("event") == event for e in self.events())
-
-    def signal(self, sig: int) -> None:
-        self.proc.send_signal(sig)
-
-    def wait(self, timeout: float = 60) -> int:
-        return self.proc.wait(timeout=timeout)
-
-    def stop(self) -> int | None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-        return self.proc.returncode
 
 
 @pytest.fixture
@@ -329,29 +62,10 @@ def daemon_factory(tmp_path: Path) -> Iterator[Callable[..., DaemonProcess]]:
         proc.stop()
 
 
-def ffmpeg_processes_under(folder: Path) -> list[int]:
-    """Pids of ffmpeg processes whose command line mentions `folder`."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            args = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if (
-            args
-            and b"ffmpeg" in os.path.basename(args[0])
-            and any(str(folder).encode() in a for a in args)
-        ):
-            pids.append(int(entry.name))
-    return pids
-
-
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[Any]:
     """One real PostgreSQL server for the session (never skipped: CI installs it)."""
-    from tests.pg import PgServer
+    from tests.support.pg import PgServer
 
     server = PgServer()
     yield server

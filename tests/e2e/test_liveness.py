@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import (
+from tests.support import (
     SLOW,
     ClipFactory,
     DaemonProcess,
@@ -78,7 +78,7 @@ def test_a_database_outage_longer_than_the_lease_is_ridden_out(
     tmp_path: Path,
     daemon_factory: Callable[..., DaemonProcess],
 ) -> None:
-    from tests.test_postgres import enqueue_clips, pg_rows, states, use_postgres
+    from tests.support.pg import enqueue_clips, pg_rows, states, use_postgres
 
     url = pg_server.new_database()
     use_postgres(workspace, url)
@@ -223,7 +223,7 @@ def test_a_heartbeat_brings_back_a_worker_row_that_was_removed(sqlite_store: Any
 
 
 def test_the_own_workers_of_a_process_are_never_recovered(sqlite_store: Any) -> None:
-    from tests.test_store import new_job
+    from tests.support import new_job
 
     sqlite_store.enqueue(new_job("own"))
     claim = sqlite_store.claim("mine")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, ClipFactory, rows, wait_for
+from tests.support import REPO, ClipFactory, rows, wait_for
 
 pytestmark = [pytest.mark.e2e]
 IMAGE = "localhost/vidvar:test"

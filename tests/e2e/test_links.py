@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import (
+from tests.support import (
     ClipFactory,
     DaemonProcess,
     Workspace,
@@ -217,7 +217,7 @@ def test_an_archive_folder_linked_outside_is_never_written_through(
 def test_a_batch_subfolder_linked_outside_mid_encode_gets_no_outputs(
     workspace: Workspace, clips: ClipFactory, daemon_factory: Callable[..., DaemonProcess]
 ) -> None:
-    from tests.conftest import SLOW
+    from tests.support import SLOW
 
     slow_encoder(workspace)
     workspace.data["worker"].update({"retry_seconds": 0.5, "retry_max_seconds": 1.0})
@@ -329,7 +329,7 @@ def test_no_operation_ever_reaches_outside_its_root(
 def test_a_work_folder_swapped_for_a_link_mid_encode_leads_no_write_outside(
     workspace: Workspace, clips: ClipFactory, daemon_factory: Callable[..., DaemonProcess]
 ) -> None:
-    from tests.conftest import SLOW
+    from tests.support import SLOW
 
     slow_encoder(workspace)
     workspace.data["worker"].update({"retry_seconds": 0.5, "retry_max_seconds": 1.0})

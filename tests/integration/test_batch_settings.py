@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ClipFactory, DaemonProcess, Workspace, wait_for
+from tests.support import ClipFactory, DaemonProcess, Workspace, wait_for
 
 
 def bomb(levels: int = 7) -> str:

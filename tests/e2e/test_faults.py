@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import (
+from tests.support import (
     REPO,
     SLOW,
     ClipFactory,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, VIDVAR, ClipFactory, DaemonProcess, Workspace, wait_for
+from tests.support import REPO, VIDVAR, ClipFactory, DaemonProcess, Workspace, wait_for
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = Path("/usr/bin/chromium")

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ClipFactory, wait_for
-from tests.media import ffprobe_streams, md5, set_rotation
+from tests.support import ClipFactory, wait_for
+from tests.support.media import ffprobe_streams, md5, set_rotation
 from vidvar import effects
 from vidvar.config import EffectSpec, EffectsProfile, EncoderProfile, default_effects_profile
 from vidvar.engine.render import picture

@@ -8,20 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ClipFactory, DaemonProcess, Workspace, wait_for
+from tests.support import TINY, ClipFactory, DaemonProcess, Workspace, wait_for
 from vidvar.ffmpeg.commands import preview_args
 from vidvar.ffmpeg.frames import PreviewCell, make_preview
 from vidvar.quality import figures as fig
-
-TINY = {
-    "min_distance": 0.05,
-    "effects": {
-        "brightness": {"range": [0.0, 0.004]},
-        "contrast": {"range": [1.0, 1.004]},
-        "saturation": {"range": [1.0, 1.004]},
-        "gamma": {"range": [1.0, 1.004]},
-    },
-}
 
 
 def image_size(path: Path) -> tuple[int, int]:

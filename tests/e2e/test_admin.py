@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import (
+from tests.support import (
     REPO,
     VIDVAR,
     ClipFactory,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import wait_for
+from tests.support import wait_for
 from vidvar.config import DEFAULT_EXTENSIONS, WatchConfig
 from vidvar.inbox.watcher import FolderWatcher
 from vidvar.store import JobStore, open_store

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import run_cli
+from tests.support import run_cli
 from vidvar.config import ConfigError, load_config, parse_config
 
 
@@ -143,7 +143,7 @@ def test_config_found_through_environment(tmp_path: Path) -> None:
 
 
 def test_example_config_is_valid(tmp_path: Path) -> None:
-    from tests.conftest import REPO
+    from tests.support import REPO
 
     text = (REPO / "config" / "vidvar.yaml").read_text()
     target = tmp_path / "config"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import glob
 import os
@@ -12,8 +13,12 @@ import subprocess
 import tempfile
 import uuid
 from pathlib import Path
+from typing import Any
 
 import psycopg
+from psycopg.rows import dict_row
+
+from tests.support import ClipFactory, Workspace, run_cli
 
 
 def _bin_dir() -> Path | None:
@@ -91,3 +96,30 @@ class PgServer:
         with contextlib.suppress(subprocess.CalledProcessError):
             self.stop("immediate")
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def pg_rows(url: str, sql: str) -> list[dict[str, Any]]:
+    try:
+        with psycopg.connect(url, row_factory=dict_row, connect_timeout=5) as conn:
+            return list(conn.execute(sql).fetchall())
+    except psycopg.OperationalError:
+        return []  # the server is restarting
+
+
+def states(url: str) -> collections.Counter[str]:
+    return collections.Counter(r["state"] for r in pg_rows(url, "SELECT state FROM jobs"))
+
+
+def use_postgres(ws: Workspace, url: str, **worker: Any) -> None:
+    ws.data["database"] = url
+    ws.data["worker"].update({"lease_seconds": 5, **worker})
+    ws.write(variations=1)
+
+
+def enqueue_clips(
+    ws: Workspace, clips: ClipFactory, tmp_path: Path, count: int, **clip: Any
+) -> None:
+    folder = tmp_path / "sources"
+    paths = [str(clips.make(folder / f"clip{i:02d}.mp4", **clip)) for i in range(count)]
+    done = run_cli("enqueue", *paths, config=ws.config_path)
+    assert done.returncode == 0, done.stdout + done.stderr

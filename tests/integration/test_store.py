@@ -11,30 +11,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import new_job
 from vidvar.engine.sinks import StatusSink
 from vidvar.store import (
     JobStore,
     LostClaim,
     NewFile,
-    NewJob,
     OutputRecord,
     WorkerRecord,
     open_store,
 )
-
-
-def new_job(key: str, files: int = 1, kind: str = "file") -> NewJob:
-    return NewJob(
-        watch="ads",
-        source_path=f"/in/{key}",
-        source_key=key,
-        kind=kind,  # type: ignore[arg-type]
-        job_dir=f"/out/{key}",
-        variations=3,
-        profile="default",
-        encoder="default",
-        files=tuple(NewFile(path=f"/in/{key}/{i}.mp4", name=f"{i}.mp4") for i in range(files)),
-    )
 
 
 def never_dead(_w: WorkerRecord) -> bool:

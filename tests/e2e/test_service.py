@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO, ClipFactory, DaemonProcess, Workspace, run_cli, wait_for
+from tests.support import REPO, ClipFactory, DaemonProcess, Workspace, run_cli, wait_for
 from vidvar.config import load_config
 from vidvar.engine.retention import Retention
 from vidvar.store import open_store

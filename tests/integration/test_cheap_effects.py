@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bench.common import video_ssim
-from tests.conftest import ClipFactory
+from tests.support import ClipFactory
 from vidvar import effects
 from vidvar.effects import Picture
 from vidvar.effects.graph import look_filters

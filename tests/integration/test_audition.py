@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import ClipFactory
+from tests.support import ClipFactory
 from vidvar import effects
 from vidvar.config import DistinctnessConfig, EncoderProfile, WorkerConfig, default_effects_profile
 from vidvar.effects import EffectSpec, EffectsProfile

@@ -7,40 +7,9 @@ import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import psycopg
-from psycopg.rows import dict_row
-
-from tests.conftest import ClipFactory, DaemonProcess, Workspace, run_cli, wait_for
-from tests.pg import PgServer
-
-
-def pg_rows(url: str, sql: str) -> list[dict[str, Any]]:
-    try:
-        with psycopg.connect(url, row_factory=dict_row, connect_timeout=5) as conn:
-            return list(conn.execute(sql).fetchall())
-    except psycopg.OperationalError:
-        return []  # the server is restarting
-
-
-def states(url: str) -> collections.Counter[str]:
-    return collections.Counter(r["state"] for r in pg_rows(url, "SELECT state FROM jobs"))
-
-
-def use_postgres(ws: Workspace, url: str, **worker: Any) -> None:
-    ws.data["database"] = url
-    ws.data["worker"].update({"lease_seconds": 5, **worker})
-    ws.write(variations=1)
-
-
-def enqueue_clips(
-    ws: Workspace, clips: ClipFactory, tmp_path: Path, count: int, **clip: Any
-) -> None:
-    folder = tmp_path / "sources"
-    paths = [str(clips.make(folder / f"clip{i:02d}.mp4", **clip)) for i in range(count)]
-    done = run_cli("enqueue", *paths, config=ws.config_path)
-    assert done.returncode == 0, done.stdout + done.stderr
+from tests.support import ClipFactory, DaemonProcess, Workspace, wait_for
+from tests.support.pg import PgServer, enqueue_clips, pg_rows, states, use_postgres
 
 
 def started_jobs(daemons: list[DaemonProcess]) -> collections.Counter[str]:

@@ -20,8 +20,8 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import ClipFactory, Workspace, run_cli, wait_for
-from tests.pipeline_harness import Harness
+from tests.support import ClipFactory, Workspace, run_cli, wait_for
+from tests.support.pipeline_harness import Harness
 from vidvar.config import load_config
 from vidvar.web.app import create_app
 from vidvar.web.security import hash_password, new_token

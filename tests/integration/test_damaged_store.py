@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DaemonProcess, Workspace, run_cli
-from tests.test_store import new_job
+from tests.support import DaemonProcess, Workspace, new_job, run_cli
 
 
 def filled_store(path: Path, jobs: int = 300) -> None:

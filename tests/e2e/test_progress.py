@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import (
+from tests.support import (
     REPO,
     VIDVAR,
     ClipFactory,

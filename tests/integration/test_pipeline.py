@@ -10,22 +10,12 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ClipFactory, Workspace, wait_for
-from tests.pipeline_harness import Harness
+from tests.support import TINY, ClipFactory, Workspace, wait_for
+from tests.support.pipeline_harness import Harness
 from vidvar.engine import audition
 from vidvar.engine.outcome import StopReason
 from vidvar.events import EncodeStarted, FileFinished, JobFinished
 from vidvar.store import WorkerRecord
-
-TINY = {
-    "min_distance": 0.05,
-    "effects": {
-        "brightness": {"range": [0.0, 0.004]},
-        "contrast": {"range": [1.0, 1.004]},
-        "saturation": {"range": [1.0, 1.004]},
-        "gamma": {"range": [1.0, 1.004]},
-    },
-}
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import (
+from tests.support import (
     SLOW,
     ClipFactory,
     DaemonProcess,

@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import Workspace
+from tests.support import Workspace
 from vidvar.config import Config, load_config
 from vidvar.engine.context import Context, StopSignal
 from vidvar.engine.jobrun import JobRun
