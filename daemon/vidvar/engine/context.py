@@ -11,8 +11,9 @@ from vidvar.engine.outcome import StopReason
 from vidvar.engine.render import Renderer
 from vidvar.errors import EnvironmentProblem, Stopped
 from vidvar.events import EventBus
+from vidvar.jobfolder import JobFolder
 from vidvar.mounts import FolderGuard
-from vidvar.store import FileRecord, JobStore, State
+from vidvar.store import Claim, FileRecord, Job, JobStore, State
 
 
 class Interrupted(Stopped):
@@ -44,9 +45,9 @@ class StopSignal:
         return self.event.is_set()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Context:
-    """What the pipeline works with; the config is the one in force at the claim."""
+    """What a job's run works with; the config is the one in force at the claim."""
 
     store: JobStore
     bus: EventBus
@@ -67,3 +68,18 @@ class JobTally:
 
     def percent(self, current: int) -> int:
         return int((self.done * 100 + current) / self.total)
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """The fixed facts of one file's run, shared by the file run and its reporter (the
+    file's record, which can change, stays with the file run alone)."""
+
+    ctx: Context
+    claim: Claim
+    job: Job
+    file_id: int
+    name: str
+    stem: str
+    folder: JobFolder
+    tally: JobTally

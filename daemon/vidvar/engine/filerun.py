@@ -17,7 +17,7 @@ from typing import Any
 from vidvar import effects
 from vidvar.effects import Variation
 from vidvar.engine import audition
-from vidvar.engine.context import Context, JobTally
+from vidvar.engine.context import Context, FileContext
 from vidvar.engine.outcome import (
     Completed,
     Failed,
@@ -44,7 +44,6 @@ from vidvar.events import (
 )
 from vidvar.ffmpeg.probe import MediaInfo, probe
 from vidvar.inbox.sources import OpenSource, SourceChanged, SourceGone
-from vidvar.jobfolder import JobFolder
 from vidvar.log import get_logger
 from vidvar.quality import figures as fig
 from vidvar.quality.measure import measure, summarise
@@ -60,22 +59,14 @@ class _Published:
 class FileRun:
     """Processes one file of a claimed job to its end (see the module docstring)."""
 
-    def __init__(
-        self,
-        ctx: Context,
-        claim: Claim,
-        job: Job,
-        record: FileRecord,
-        stem: str,
-        folder: JobFolder,
-        tally: JobTally,
-    ) -> None:
-        self.ctx, self.claim, self.job, self.record = ctx, claim, job, record
-        self.stem, self.folder, self.tally = stem, folder, tally
-        self.store = ctx.store
-        self.log = get_logger(job_id=job.id, file_id=record.id, file=record.name)
+    def __init__(self, file: FileContext, record: FileRecord) -> None:
+        self.file, self.record = file, record  # the record changes when the file is found moved
+        self.ctx, self.claim, self.job = file.ctx, file.claim, file.job
+        self.stem, self.folder, self.tally = file.stem, file.folder, file.tally
+        self.store = file.ctx.store
+        self.log = get_logger(job_id=file.job.id, file_id=record.id, file=record.name)
         self.began = time.monotonic()
-        self.report = EncodeReporter(ctx, claim, job, record, tally)
+        self.report = EncodeReporter(file)
         self._unreachable: dict[int, str] = {}  # what the audition could not bring in bounds
 
     # -- the whole file -------------------------------------------------------------

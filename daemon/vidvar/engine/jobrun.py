@@ -14,7 +14,7 @@ from typing import assert_never
 
 from vidvar import beneath
 from vidvar.config import WatchConfig
-from vidvar.engine.context import Context, Interrupted, JobCancelled, JobTally
+from vidvar.engine.context import Context, FileContext, Interrupted, JobCancelled, JobTally
 from vidvar.engine.filerun import FileRun
 from vidvar.engine.outcome import Completed, Failed, FileOutcome, Halted, Requeue, StopReason
 from vidvar.errors import EnvironmentProblem, LostClaim, StoreUnavailable, environment_problem
@@ -88,7 +88,10 @@ class JobRun:
                 self.store.finish_file(self.claim, record.id, State.FAILED, job.problem)
                 continue
             self._check_stop()
-            run = FileRun(self.ctx, self.claim, job, record, stems[record.id], folder, tally)
+            file = FileContext(
+                self.ctx, self.claim, job, record.id, record.name, stems[record.id], folder, tally
+            )
+            run = FileRun(file, record)
             self._apply(run, run.run())
 
     def _apply(self, run: FileRun, outcome: FileOutcome) -> None:

@@ -6,51 +6,50 @@ from __future__ import annotations
 import time
 
 from vidvar.effects import Variation
-from vidvar.engine.context import Context, JobTally
+from vidvar.engine.context import FileContext
 from vidvar.engine.render import Advanced, Finished, Rendered, RenderJob, Started
 from vidvar.engine.render import Verifying as VerifyingStep
 from vidvar.events import EncodeFinished, EncodeStarted, PhaseChanged, Progress
-from vidvar.store import Claim, FileRecord, Job, Phase
+from vidvar.store import Phase
 
 
 class EncodeReporter:
     """Drives the renderer for one file and reports what it does."""
 
-    def __init__(
-        self, ctx: Context, claim: Claim, job: Job, record: FileRecord, tally: JobTally
-    ) -> None:
-        self.ctx, self.claim, self.job, self.record, self.tally = ctx, claim, job, record, tally
-        self.store = ctx.store
+    def __init__(self, file: FileContext) -> None:
+        self.file = file
+        self.ctx, self.claim, self.job, self.tally = file.ctx, file.claim, file.job, file.tally
+        self.store = file.ctx.store
         self.began = time.monotonic()
         self.cpu = 0.0
         self._last_progress = (-1, 0.0)
 
     def emit_phase(self, phase: str) -> None:
         self.store.set_phase(self.claim, phase)
-        self.ctx.bus.emit(PhaseChanged(self.job.id, phase, self.record.name))
+        self.ctx.bus.emit(PhaseChanged(self.job.id, phase, self.file.name))
 
     def render(self, job: RenderJob, plan: list[Variation], *, progress: bool) -> Rendered:
         """Drive the renderer, turning its steps into store writes and events."""
         result: Rendered | None = None
         for step in self.ctx.renderer.steps(job, plan, self.ctx.stop.event):
             if isinstance(step, Started):
-                self.store.set_ffmpeg(self.claim, self.record.id, step.pid, step.started_at)
+                self.store.set_ffmpeg(self.claim, self.file.file_id, step.pid, step.started_at)
                 self.emit_phase(Phase.ENCODING)
                 self.ctx.bus.emit(
                     EncodeStarted(
-                        self.job.id, self.record.id, self.record.name, step.pid, step.outputs
+                        self.job.id, self.file.file_id, self.file.name, step.pid, step.outputs
                     )
                 )
             elif isinstance(step, Advanced) and progress:
                 self._progress(step)
             elif isinstance(step, Finished):
-                self.store.set_ffmpeg(self.claim, self.record.id, None, None)
+                self.store.set_ffmpeg(self.claim, self.file.file_id, None, None)
                 self.cpu += step.cpu_seconds or 0.0
                 self.ctx.bus.emit(
                     EncodeFinished(
                         self.job.id,
-                        self.record.id,
-                        self.record.name,
+                        self.file.file_id,
+                        self.file.name,
                         step.outputs,
                         step.wall_seconds,
                         step.cpu_seconds,
@@ -74,13 +73,13 @@ class EncodeReporter:
         eta = elapsed * (1 - step.fraction) / step.fraction if step.fraction > 0.01 else None
         job_percent = self.tally.percent(percent)
         self.store.set_progress(
-            self.claim, self.record.id, percent, job_percent, speed=step.speed, eta_seconds=eta
+            self.claim, self.file.file_id, percent, job_percent, speed=step.speed, eta_seconds=eta
         )
         self.ctx.bus.emit(
             Progress(
                 self.job.id,
-                self.record.id,
-                self.record.name,
+                self.file.file_id,
+                self.file.name,
                 percent,
                 job_percent,
                 step.speed,
