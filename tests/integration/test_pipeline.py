@@ -20,7 +20,7 @@ from vidvar.store import WorkerRecord
 
 @pytest.fixture
 def harness(workspace: Workspace) -> Iterator[Harness]:
-    made = Harness(workspace)
+    made = Harness(workspace, database=":memory:")  # the engine alone: the store in memory
     yield made
     made.close()
 

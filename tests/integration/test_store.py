@@ -248,3 +248,23 @@ def test_paths_that_are_not_utf8_are_stored_losslessly(store: JobStore) -> None:
     assert record.source_path == weird and os.fsencode(record.source_path).endswith(b"\xff\xfe.mp4")
     assert store.get_job(job.id).source_path == weird  # type: ignore[union-attr]
     assert record.name == "bad\\xff.mp4"  # shown with the byte spelled out
+
+
+def test_the_in_memory_store_is_one_database_for_every_thread() -> None:
+    import threading
+
+    memory = open_store(":memory:")
+    try:
+        job, _ = memory.enqueue(new_job("m"))
+        seen: list[object] = []
+        reader = threading.Thread(target=lambda: seen.append(memory.get_job(job.id)))
+        reader.start()
+        reader.join()
+        assert seen == [job]
+    finally:
+        memory.close()
+    other = open_store(":memory:")
+    try:
+        assert other.list_jobs() == []  # each store has a database of its own
+    finally:
+        other.close()

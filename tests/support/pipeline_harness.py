@@ -37,12 +37,13 @@ class Recorder:
 
 
 class Harness:
-    """A workspace, its config, a store and an event bus with status.json written."""
+    """A workspace, its config, a store and an event bus with status.json written.
+    `database=":memory:"` puts the store in memory (fast engine tests)."""
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, database: str | None = None) -> None:
         self.ws = workspace
         self.config: Config = load_config(workspace.config_path)
-        self.store: JobStore = open_store(self.config.database)
+        self.store: JobStore = open_store(database or self.config.database)
         self.guard = FolderGuard(configured_folders(self.config))
         self.bus = EventBus()
         self.recorder = Recorder()

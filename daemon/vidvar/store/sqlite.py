@@ -16,6 +16,7 @@ from vidvar.store.sqlstore import Row, Tx, plain_values
 from vidvar.store.store import SqlStore
 
 BUSY_TIMEOUT_MS = 30_000
+MEMORY = ":memory:"
 # PRAGMA application_id of a vidvar database ("vdvr"): a foreign SQLite file is refused.
 APPLICATION_ID = 0x76647672
 _DAMAGED_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
@@ -59,11 +60,16 @@ class SqliteStore(SqlStore):
         self.path = Path(path)
         self.readonly = readonly
         self._queries = load_queries("sqlite", "named")
-        if readonly and not self.path.exists():
+        # ":memory:": one database in memory shared by this process's threads, for fast
+        # engine tests; a keeper connection holds it for the store's life.
+        self.memory = str(path) == MEMORY
+        self._uri = f"file:vidvar-{id(self)}?mode=memory&cache=shared" if self.memory else ""
+        self._keeper = sqlite3.connect(self._uri, uri=True) if self.memory else None
+        if readonly and not self.memory and not self.path.exists():
             raise StoreUnavailable(
                 f"no database at {self.path} yet: the daemon creates it when it first starts"
             )
-        if not readonly:
+        if not readonly and not self.memory:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._connections = ThreadConnections(self._open)
         self.damage: str | None = None  # set when a statement finds the file damaged
@@ -82,8 +88,8 @@ class SqliteStore(SqlStore):
             if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
                 raise StoreUnavailable(f"the database {self.path} is locked", str(exc)) from exc
             raise StoreCorrupt(self._damaged(exc), str(exc)) from exc
-        st = os.stat(self.path)
-        self._identity = (st.st_dev, st.st_ino)
+        st = None if self.memory else os.stat(self.path)
+        self._identity = (st.st_dev, st.st_ino) if st else (0, 0)
 
     def _damaged(self, exc: Exception | str) -> str:
         return (
@@ -132,10 +138,13 @@ class SqliteStore(SqlStore):
             )
 
     def _open(self) -> sqlite3.Connection:
-        target = f"file:{self.path}?mode=ro" if self.readonly else str(self.path)
+        if self.memory:
+            target = self._uri
+        else:
+            target = f"file:{self.path}?mode=ro" if self.readonly else str(self.path)
         conn = sqlite3.connect(
             target,
-            uri=self.readonly,
+            uri=self.readonly or self.memory,
             timeout=BUSY_TIMEOUT_MS / 1000,
             isolation_level=None,
             check_same_thread=False,
@@ -196,6 +205,8 @@ class SqliteStore(SqlStore):
         writes would go to a file nobody else sees; or when a statement found it damaged."""
         if self.damage:
             raise StoreCorrupt(self.damage)
+        if self.memory:
+            return
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
@@ -206,5 +217,7 @@ class SqliteStore(SqlStore):
             raise StoreCorrupt(f"the database {self.path} was replaced while vidvar was running")
 
     def close(self) -> None:
-        """Close every thread's connection."""
+        """Close every thread's connection (an in-memory database is then gone)."""
         self._connections.close_all()
+        if self._keeper is not None:
+            self._keeper.close()
