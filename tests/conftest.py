@@ -77,8 +77,6 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh database of each adapter."""
     if request.param == "sqlite":
         return str(tmp_path / "store.db")
-    if request.param == "memory":
-        return ":memory:"
     return str(request.getfixturevalue("pg_server").new_database())
 
 
