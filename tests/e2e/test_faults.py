@@ -41,6 +41,7 @@ from tests.support import (
     wait_encoding,
     wait_for,
     wait_job,
+    wait_waiting,
 )
 
 pytestmark = pytest.mark.e2e
@@ -71,18 +72,6 @@ def fast_retries(ws: Workspace, **worker: Any) -> None:
 def job(ws: Workspace) -> sqlite3.Row | None:
     found = rows(ws.db, "SELECT * FROM jobs")
     return found[0] if found else None
-
-
-def wait_waiting(ws: Workspace, words: str) -> sqlite3.Row:
-    """Until the job waits on an environmental cause whose reason has `words`."""
-
-    def waiting() -> sqlite3.Row | None:
-        row = job(ws)
-        if row is not None and row["state"] == "queued" and words in (row["waiting_reason"] or ""):
-            return row
-        return None
-
-    return wait_for(waiting, timeout=90, what=f"the job to wait on {words!r}")
 
 
 def no_absolute_paths(ws: Workspace) -> None:

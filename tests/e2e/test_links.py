@@ -26,6 +26,7 @@ from tests.support import (
     wait_encoding,
     wait_for,
     wait_job,
+    wait_waiting,
 )
 
 
@@ -198,12 +199,7 @@ def test_an_archive_folder_linked_outside_is_never_written_through(
     workspace.write()
     daemon = daemon_factory(workspace.config_path)
     batch.rename(workspace.inbox / "camp")
-    wait_for(
-        lambda: any(
-            "link" in (r["waiting_reason"] or "") for r in rows(workspace.db, "SELECT * FROM jobs")
-        ),
-        what="the job to wait on the link",
-    )
+    wait_waiting(workspace, "a link stands", timeout=120)
     assert tree(outside) == {}
     assert (workspace.inbox / "camp" / "sub" / "a.mp4").is_file()
     (workspace.archive / "camp").unlink()  # the admin removes the link: the job goes on
@@ -231,13 +227,7 @@ def test_a_batch_subfolder_linked_outside_mid_encode_gets_no_outputs(
     wait_encoding(workspace)
     [folder] = workspace.job_dirs()
     (folder / "sub").symlink_to(outside)
-    wait_for(
-        lambda: any(
-            "link" in (r["waiting_reason"] or "") for r in rows(workspace.db, "SELECT * FROM jobs")
-        ),
-        timeout=120,
-        what="the job to wait on the link",
-    )
+    wait_waiting(workspace, "a link stands", timeout=120)
     assert tree(outside) == {}
     (folder / "sub").unlink()
     wait_job(workspace, "completed", timeout=180)
@@ -342,13 +332,7 @@ def test_a_work_folder_swapped_for_a_link_mid_encode_leads_no_write_outside(
     [folder] = workspace.job_dirs()
     (folder / ".vidvar-work").rename(folder / "moved-work")
     (folder / ".vidvar-work").symlink_to(outside)
-    wait_for(
-        lambda: any(
-            "link" in (r["waiting_reason"] or "") for r in rows(workspace.db, "SELECT * FROM jobs")
-        ),
-        timeout=120,
-        what="the job to wait on the link",
-    )
+    wait_waiting(workspace, "a link stands", timeout=120)
     assert tree(outside) == {}
     (folder / ".vidvar-work").unlink()
     wait_job(workspace, "completed", timeout=180)

@@ -324,3 +324,15 @@ def new_job(key: str, files: int = 1, kind: str = "file") -> NewJob:
         encoder="default",
         files=tuple(NewFile(path=f"/in/{key}/{i}.mp4", name=f"{i}.mp4") for i in range(files)),
     )
+
+
+def wait_waiting(ws: Workspace, words: str, timeout: float = 90) -> sqlite3.Row:
+    """Until the job waits on an environmental cause whose reason has `words`."""
+
+    def waiting() -> sqlite3.Row | None:
+        for row in rows(ws.db, "SELECT * FROM jobs"):
+            if row["state"] == "queued" and words in (row["waiting_reason"] or ""):
+                return row
+        return None
+
+    return wait_for(waiting, timeout=timeout, what=f"the job to wait on {words!r}")
