@@ -336,7 +336,8 @@ def test_cancel_from_another_thread_leaves_no_process(tmp_path: Path) -> None:
     args = [
         *("ffmpeg", "-nostdin", "-v", "error", "-progress", "pipe:1", "-re"),
         *("-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10:duration=60"),
-        *("-c:v", "libx264", "-f", "mp4", str(tmp_path / "long.mp4")),
+        # zerolatency: x264 outputs from the first frame, so progress shows at once
+        *("-c:v", "libx264", "-tune", "zerolatency", "-f", "mp4", str(tmp_path / "long.mp4")),
     ]
     cancel = threading.Event()
     pids: list[int] = []
