@@ -60,6 +60,10 @@ class ToolMissing(ConfigError):
         self.file, self.key, self.problem = tool, "", problem
 
 
+class AlreadyRunning(VidvarError):
+    """Another `vidvar run` uses this store (exit 78, like a configuration error)."""
+
+
 class FileProblem(VidvarError):
     """The source file cannot be made into variations; it fails with a note."""
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from vidvar import __version__
 from vidvar.cli.common import fail, load
-from vidvar.errors import ConfigError, VidvarError
+from vidvar.errors import AlreadyRunning, ConfigError, VidvarError
 
 EX_USAGE = 2
 EX_CONFIG = 78
@@ -330,6 +330,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except ConfigError as exc:
         return fail(f"configuration error: {exc}", as_json=as_json, code=EX_CONFIG)
+    except AlreadyRunning as exc:
+        return fail(exc.message, as_json=as_json, code=EX_CONFIG)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

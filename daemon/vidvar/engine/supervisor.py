@@ -74,6 +74,8 @@ def run_daemon(
     get_logger().info("ffmpeg", version=tools.ffmpeg_version)
     store = open_store(config.database)
     try:
+        if watch:
+            store.hold_run_lock()  # one `vidvar run` per store; workers need no lock
         return Supervisor(config, store, watch=watch, services=services).run()
     finally:
         store.close()

@@ -27,6 +27,10 @@ class JobStore(Protocol):
     def check(self) -> None:
         """Raise StoreCorrupt when the database is no longer the one opened."""
 
+    def hold_run_lock(self) -> None:
+        """Be the one `vidvar run` of this store until close(); AlreadyRunning names
+        the one that is (several `vidvar worker` need no such lock)."""
+
     def listen(self, wake: Callable[[], None]) -> None:
         """Call `wake` when another process enqueues; a no-op where only polling works."""
 

@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from vidvar.errors import AlreadyRunning
 from vidvar.log import get_logger
 from vidvar.store.connections import ThreadConnections
 from vidvar.store.queries import latest_version, load_queries
@@ -23,6 +24,7 @@ from vidvar.store.sqlstore import Row, Tx, plain_values
 from vidvar.store.store import SqlStore
 
 MIGRATION_LOCK = 7_315_001  # pg_advisory_xact_lock key for schema changes
+RUN_LOCK = 7_315_002  # pg_try_advisory_lock key held by the one `vidvar run`
 
 
 class _PgTx(Tx):
@@ -60,6 +62,7 @@ class PostgresStore(SqlStore):
             usable=lambda conn: not conn.closed,
         )
         self._closed = threading.Event()
+        self._run_lock: psycopg.Connection[Any] | None = None
         if readonly:
             found, wanted = self.schema_version(), latest_version(self.dialect)
             if found < wanted:
@@ -120,8 +123,28 @@ class PostgresStore(SqlStore):
                 self._closed.wait(delay)
                 delay = min(delay * 2, 10.0)
 
+    def hold_run_lock(self) -> None:
+        """A session advisory lock on a connection held for the store's life; the
+        holder is named from the workers table (its `run` worker)."""
+        conn = psycopg.connect(self.url, row_factory=dict_row, connect_timeout=10, autocommit=True)
+        row = conn.execute(self._queries["try_run_lock"][0], {"key": RUN_LOCK}).fetchone()
+        if row and row["locked"]:
+            self._run_lock = conn
+            return
+        conn.close()
+        holders = [
+            f"{w.host} pid {w.pid}" for w in self.workers() if w.info.get("role") == "run"
+        ] or ["unknown"]
+        raise AlreadyRunning(
+            f"another vidvar run ({', '.join(holders)}) already uses this PostgreSQL database; "
+            "stop it first (only one `vidvar run` per store; add `vidvar worker` processes)"
+        )
+
     def close(self) -> None:
         """Close every connection and stop listening."""
         self._closed.set()
         self._closing = True
         self._connections.close_all()
+        if self._run_lock is not None:
+            self._run_lock.close()  # the session lock goes with it
+            self._run_lock = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -9,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from vidvar.errors import StoreCorrupt, StoreUnavailable
+from vidvar.errors import AlreadyRunning, StoreCorrupt, StoreUnavailable
 from vidvar.store.connections import ThreadConnections
 from vidvar.store.queries import latest_version, load_queries
 from vidvar.store.sqlstore import Row, Tx, plain_values
@@ -73,6 +74,7 @@ class SqliteStore(SqlStore):
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._connections = ThreadConnections(self._open)
         self.damage: str | None = None  # set when a statement finds the file damaged
+        self._run_lock: int | None = None
         try:
             self._check_file()
             if readonly:
@@ -216,8 +218,31 @@ class SqliteStore(SqlStore):
         if (st.st_dev, st.st_ino) != self._identity:
             raise StoreCorrupt(f"the database {self.path} was replaced while vidvar was running")
 
+    def hold_run_lock(self) -> None:
+        """An exclusive flock on `<database>.lock`, which holds the running pid."""
+        if self.memory:
+            return
+        path = self.path.with_name(self.path.name + ".lock")
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
+            os.close(fd)
+            raise AlreadyRunning(
+                f"another vidvar run (pid {holder}) already uses the database {self.path}; "
+                "stop it first (only one `vidvar run` per store; add workers with "
+                "`vidvar worker` on PostgreSQL)"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._run_lock = fd
+
     def close(self) -> None:
         """Close every thread's connection (an in-memory database is then gone)."""
         self._connections.close_all()
+        if self._run_lock is not None:
+            os.close(self._run_lock)  # the flock goes with it
+            self._run_lock = None
         if self._keeper is not None:
             self._keeper.close()

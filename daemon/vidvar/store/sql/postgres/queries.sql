@@ -18,3 +18,7 @@ NOTIFY vidvar_jobs
 
 -- name: listen
 LISTEN vidvar_jobs
+
+-- name: try_run_lock
+-- Held by the one `vidvar run` for its session's life (a second run is refused).
+SELECT pg_try_advisory_lock(:key) AS locked
