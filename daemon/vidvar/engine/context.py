@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from vidvar.config import Config
 from vidvar.engine.outcome import StopReason
 from vidvar.engine.render import Renderer
-from vidvar.errors import EnvironmentProblem, Stopped
+from vidvar.errors import Stopped
 from vidvar.events import EventBus
 from vidvar.jobfolder import JobFolder
 from vidvar.mounts import FolderGuard
@@ -22,10 +22,6 @@ class Interrupted(Stopped):
 
 class JobCancelled(Stopped):
     """Someone asked to cancel the job."""
-
-
-class RetryLater(EnvironmentProblem):
-    """An unexpected error interrupted a file; it was put back with one attempt counted."""
 
 
 @dataclass
