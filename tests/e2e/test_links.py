@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support import (
+    SLOW,
     ClipFactory,
     DaemonProcess,
     Workspace,
@@ -182,6 +183,17 @@ def test_retention_unlinks_a_recorded_output_that_is_now_a_link_as_a_link(
     assert not os.path.lexists(folder / "clip_var01.mp4")
 
 
+def slow_with_quick_retries(ws: Workspace) -> Path:
+    """A slow encode (time to plant a link mid-encode) and retries every half second;
+    returns an empty folder outside the configured ones."""
+    slow_encoder(ws)
+    ws.data["worker"].update({"retry_seconds": 0.5, "retry_max_seconds": 1.0})
+    ws.write()
+    outside = ws.root / "outside"
+    outside.mkdir()
+    return outside
+
+
 # --- 4. writes never go out through a planted link ------------------------------------------
 
 
@@ -213,13 +225,7 @@ def test_an_archive_folder_linked_outside_is_never_written_through(
 def test_a_batch_subfolder_linked_outside_mid_encode_gets_no_outputs(
     workspace: Workspace, clips: ClipFactory, daemon_factory: Callable[..., DaemonProcess]
 ) -> None:
-    from tests.support import SLOW
-
-    slow_encoder(workspace)
-    workspace.data["worker"].update({"retry_seconds": 0.5, "retry_max_seconds": 1.0})
-    workspace.write()
-    outside = workspace.root / "outside"
-    outside.mkdir()
+    outside = slow_with_quick_retries(workspace)
     batch = workspace.root / "camp"
     clips.make(batch / "sub" / "a.mp4", **SLOW)
     daemon = daemon_factory(workspace.config_path)
@@ -319,13 +325,7 @@ def test_no_operation_ever_reaches_outside_its_root(
 def test_a_work_folder_swapped_for_a_link_mid_encode_leads_no_write_outside(
     workspace: Workspace, clips: ClipFactory, daemon_factory: Callable[..., DaemonProcess]
 ) -> None:
-    from tests.support import SLOW
-
-    slow_encoder(workspace)
-    workspace.data["worker"].update({"retry_seconds": 0.5, "retry_max_seconds": 1.0})
-    workspace.write()
-    outside = workspace.root / "outside"
-    outside.mkdir()
+    outside = slow_with_quick_retries(workspace)
     daemon = daemon_factory(workspace.config_path)
     clips.make(workspace.inbox / "clip.mp4", **SLOW)
     wait_encoding(workspace)
