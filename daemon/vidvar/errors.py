@@ -42,14 +42,50 @@ def brief(value: object) -> str:
 
 
 class ConfigError(VidvarError):
-    """A configuration problem, located by file and key path."""
+    """A configuration problem, located by file, key path and (when known) line and column."""
 
-    def __init__(self, file: object, key: str, problem: str) -> None:
+    def __init__(
+        self, file: object, key: str, problem: str, *, line: int = 0, column: int = 0
+    ) -> None:
         self.file = str(file)
         self.key = key
         self.problem = problem
-        where = f"{self.file}: {key}: " if key else f"{self.file}: "
+        self.line = line
+        self.column = column
+        place = f"{self.file}:{line}:{column}" if line else self.file
+        where = f"{place}: {key}: " if key else f"{place}: "
         super().__init__(where + problem)
+
+    def at(self, line: int, column: int) -> ConfigError:
+        """The same error, located at `line`:`column` of its file (1-based)."""
+        return ConfigError(self.file, self.key, self.problem, line=line, column=column)
+
+
+class ConfigErrors(ConfigError):
+    """Several configuration problems found in one reading, so that one run lists them all."""
+
+    errors: list[ConfigError]
+
+    def __init__(self, errors: list[ConfigError]) -> None:
+        flat = [
+            e
+            for error in errors
+            for e in (error.errors if isinstance(error, ConfigErrors) else [error])
+        ]
+        self.errors = flat
+        first = flat[0]
+        VidvarError.__init__(self, "\n".join(e.message for e in flat))
+        self.file, self.key, self.problem = first.file, first.key, first.problem
+        self.line, self.column = first.line, first.column
+
+    def at(self, line: int, column: int) -> ConfigError:
+        """Unchanged: each of the errors is located on its own."""
+        return self
+
+
+def config_errors(errors: list[ConfigError]) -> ConfigError:
+    """One error for a list of them: itself when there is one."""
+    return errors[0] if len(errors) == 1 else ConfigErrors(errors)
 
 
 class ToolMissing(ConfigError):

@@ -98,7 +98,7 @@ def test_second_watch_error_names_its_index(tmp_path: Path) -> None:
 
 def test_yaml_syntax_error_shows_line_and_column(tmp_path: Path) -> None:
     error = error_of(tmp_path, "watch:\n  - inbox: in\n    output: [out\n")
-    assert "line" in error.problem and "column" in error.problem
+    assert (error.line, error.column) == (4, 1) and ":4:1: " in str(error)
 
 
 def test_sqlite_on_network_filesystem_is_refused(
@@ -326,3 +326,50 @@ def test_webhook_urls_are_shown_without_their_secrets(tmp_path: Path) -> None:
     for secret in ("pa55", "abc123", "XXXXXXXXXXXXXXXXXXXXXXXX", "aBcDeFgHiJkLmNoPqRsTuV"):
         assert secret not in done.stdout
     assert "hooks.slack.com/services" in done.stdout and "discord.com/api/webhooks" in done.stdout
+
+
+THREE_WRONG = """\
+database: db/v.db
+watch:
+  - inbox: in
+    output: out
+    variations: 500
+    varations: 3
+web:
+  port: 99999
+"""
+
+
+def test_every_error_of_a_file_is_told_in_one_run_with_its_line_and_column(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, THREE_WRONG)
+    done = run_cli("check-config", config=path)
+    assert done.returncode == 78
+    assert "3 configuration errors" in done.stderr
+    assert f"{path}:5:5: watch[0].variations: expected a whole number of at most 100" in done.stderr
+    assert f"{path}:6:5: watch[0].varations: unknown key; did you mean 'variations'?" in done.stderr
+    assert f"{path}:8:3: web.port: expected a whole number of at most 65535" in done.stderr
+
+
+def test_an_unknown_key_far_from_any_known_one_lists_what_is_allowed(tmp_path: Path) -> None:
+    error = error_of(tmp_path, "zzz: 1\nwatch: {inbox: in, output: out}\n")
+    assert error.key == "zzz" and "expected one of: database, distinctness" in error.problem
+    assert (error.line, error.column) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "plain", "line"),
+    [
+        ("watch:\n  - inbox: in\n  output: out\n", "indented differently", 3),
+        ("watch:\n  inbox: in\n   output: out\n", "indented too far", 3),
+        ("watch:\n\t- inbox: in\n", "a tab; YAML indents with spaces only", 2),
+        ('watch: [{inbox: "in}]\n', "opened and never closed", 2),
+    ],
+)
+def test_yaml_mistakes_are_told_in_plain_words_with_their_line(
+    tmp_path: Path, text: str, plain: str, line: int
+) -> None:
+    error = error_of(tmp_path, text)
+    assert "YAML syntax error" in error.problem and plain in error.problem
+    assert "<block" not in error.problem and error.line == line

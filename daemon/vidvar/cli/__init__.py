@@ -15,7 +15,7 @@ from typing import Any
 
 from vidvar import __version__
 from vidvar.cli.common import fail, load
-from vidvar.errors import AlreadyRunning, ConfigError, VidvarError
+from vidvar.errors import AlreadyRunning, ConfigError, ConfigErrors, VidvarError
 
 EX_USAGE = 2
 EX_CONFIG = 78
@@ -328,6 +328,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     as_json = bool(getattr(args, "json", False))
     try:
         return int(args.func(args))
+    except ConfigErrors as exc:
+        told = "\n".join(f"  {e.message}" for e in exc.errors)
+        heading = f"{len(exc.errors)} configuration errors:\n"
+        return fail(heading + told, as_json=as_json, code=EX_CONFIG)
     except ConfigError as exc:
         return fail(f"configuration error: {exc}", as_json=as_json, code=EX_CONFIG)
     except AlreadyRunning as exc:

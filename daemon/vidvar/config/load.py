@@ -15,8 +15,16 @@ from typing import Any
 import yaml
 
 from vidvar.config.notify import read_notify
+from vidvar.config.positions import key_positions, locate
 from vidvar.config.profiles import read_encoders, read_profiles
-from vidvar.config.reader import Section, read_fields, read_section, resolve_path, type_name
+from vidvar.config.reader import (
+    Problems,
+    Section,
+    read_fields,
+    read_section,
+    resolve_path,
+    type_name,
+)
 from vidvar.config.schema import (
     DEFAULT_EXTENSIONS,
     Config,
@@ -32,7 +40,7 @@ from vidvar.config.topology import check_topology
 from vidvar.effects.catalogue import (
     EffectsProfile,
 )
-from vidvar.errors import ConfigError, brief
+from vidvar.errors import ConfigError, ConfigErrors, brief, config_errors
 from vidvar.mounts import is_on_network_fs
 
 EX_CONFIG = 78  # sysexits.h: configuration error
@@ -79,6 +87,13 @@ def read_yaml(file: Path, *, max_bytes: int | None = None, aliases: bool = True)
     """The YAML document of `file`; ConfigError with line and column when it is wrong.
     `max_bytes` refuses a larger file before parsing it; without `aliases`, `*name`
     is an error (for files anyone can drop, see _NoAliasLoader)."""
+    return read_yaml_text(file, max_bytes=max_bytes, aliases=aliases)[0]
+
+
+def read_yaml_text(
+    file: Path, *, max_bytes: int | None = None, aliases: bool = True
+) -> tuple[Any, str]:
+    """The YAML document of `file` and the text it was read from (see read_yaml)."""
     try:
         text = _read_text(file, max_bytes)
     except FileNotFoundError:
@@ -88,17 +103,50 @@ def read_yaml(file: Path, *, max_bytes: int | None = None, aliases: bool = True)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(file, "", f"cannot read the config file: {exc}") from None
     try:
-        return yaml.load(text, Loader=_StrictLoader if aliases else _NoAliasLoader)
+        return yaml.load(text, Loader=_StrictLoader if aliases else _NoAliasLoader), text
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = plain_yaml_problem(getattr(exc, "problem", None) or str(exc))
         if mark is not None:
+            line, column = mark.line + 1, mark.column + 1
             raise ConfigError(
-                file,
-                "",
-                f"YAML syntax error at line {mark.line + 1}, column {mark.column + 1}: {problem}",
+                file, "", f"YAML syntax error: {problem}", line=line, column=column
             ) from None
         raise ConfigError(file, "", f"YAML syntax error: {problem}") from None
+
+
+# PyYAML's words for the mistakes people make, and what they mean in plain words.
+_YAML_PROBLEMS = (
+    (
+        "expected <block end>",
+        "this line is indented differently from the keys above it; "
+        "keys of one section line up under each other, with spaces",
+    ),
+    (
+        "mapping values are not allowed here",
+        "a ':' where none is expected: the line is indented too far, "
+        "or a value that holds ': ' needs quotes",
+    ),
+    ("could not find expected ':'", "a line without 'key: value' (a missing ':'?)"),
+    ("found character '\\t'", "a tab; YAML indents with spaces only"),
+    ("found character '\t'", "a tab; YAML indents with spaces only"),
+    ("found unexpected end of stream", "a quote or bracket is opened and never closed"),
+    ("did not find expected key", "a line that is not 'key: value' inside a section"),
+    ("expected ',' or ']'", "a list in [brackets] that is not closed or not separated by ','"),
+    ("expected ',' or '}'", "a mapping in {braces} that is not closed or not separated by ','"),
+    (
+        "did not find expected '-' indicator",
+        "a list item that does not line up with the items above it",
+    ),
+)
+
+
+def plain_yaml_problem(problem: str) -> str:
+    """PyYAML's description of a syntax error, in words a person understands."""
+    for jargon, plain in _YAML_PROBLEMS:
+        if jargon in problem:
+            return plain
+    return problem
 
 
 def _read_text(file: Path, max_bytes: int | None) -> str:
@@ -164,24 +212,34 @@ def apply_environment(data: Any, file: Path, environ: Mapping[str, str]) -> tupl
 
 
 def load_config(path: Path | str, *, require_folders: bool = True) -> Config:
-    """Read, parse and validate the config file at `path`; raise ConfigError when it is wrong.
+    """Read, parse and validate the config file at `path`; raise ConfigError when it is wrong
+    (ConfigErrors, every problem with its line and column, when there are several).
 
     `require_folders=False` (read-only commands) turns a missing inbox into a
     warning: `vidvar status` must answer when a share is unmounted.
     """
     file = Path(path)
-    data, applied = apply_environment(read_yaml(file), file, os.environ)
+    document, text = read_yaml_text(file)
+    data, applied = apply_environment(document, file, os.environ)
     try:
         return parse_config(data, file, require_folders=require_folders)
     except ConfigError as exc:
+        located = locate(exc, key_positions(text))
         if not applied:
-            raise
+            raise located from None
         note = f" (the environment sets {', '.join(applied)})"
-        raise ConfigError(exc.file, exc.key, exc.problem + note) from None
+        told = located.errors if isinstance(located, ConfigErrors) else [located]
+        raise config_errors(
+            [
+                ConfigError(e.file, e.key, e.problem + note, line=e.line, column=e.column)
+                for e in told
+            ]
+        ) from None
 
 
 def parse_config(data: Any, file: Path | str, *, require_folders: bool = True) -> Config:
-    """Validate an already-loaded YAML document; relative paths resolve against `file`'s folder."""
+    """Validate an already-loaded YAML document; relative paths resolve against `file`'s folder.
+    Every section is read even when one before it is wrong, so one run tells every error."""
     file = Path(os.path.abspath(file))
     base = file.parent
     nested = frozenset(
@@ -190,30 +248,51 @@ def parse_config(data: Any, file: Path | str, *, require_folders: bool = True) -
     )
     _values, top = read_fields(Config, file, data, "", skip=nested)
     warnings: list[str] = []
-    profiles = read_profiles(file, top.data.get("profiles"))
-    encoders = read_encoders(file, top.data.get("encoders"))
-    watches = _read_watches(
-        file,
-        top.data.get("watch"),
-        base,
-        profiles,
-        encoders,
-        warnings if not require_folders else None,
+    problems = Problems()
+    given = top.data.get
+    profiles = problems.attempt(lambda: read_profiles(file, given("profiles")), None)
+    encoders = problems.attempt(lambda: read_encoders(file, given("encoders")), None)
+    watches = problems.attempt(
+        lambda: _read_watches(
+            file,
+            given("watch"),
+            base,
+            profiles,
+            encoders,
+            warnings if not require_folders else None,
+            problems,
+        ),
+        (),
     )
+    attempt = problems.attempt
+    # The fallbacks are never used: check() raises when any part was wrong.
+    database = attempt(lambda: _read_database(file, given("database"), base), "")
+    extensions = attempt(lambda: _read_extensions(file, top), ())
+    worker = attempt(lambda: read_section(WorkerConfig, file, given("worker"), "worker"), None)
+    logging = attempt(lambda: read_section(LoggingConfig, file, given("logging"), "logging"), None)
+    retention = attempt(
+        lambda: read_section(RetentionConfig, file, given("retention"), "retention"), None
+    )
+    distinctness = attempt(lambda: _read_distinctness(file, given("distinctness"), warnings), None)
+    notify = attempt(lambda: read_notify(file, given("notify"), "notify"), None)
+    web = attempt(lambda: _read_web(file, given("web")), None)
+    problems.check()
+    assert profiles and encoders and worker and logging and retention and distinctness
+    assert notify and web
     check_topology(file, watches)
     return Config(
         path=file,
-        database=_read_database(file, top.data.get("database"), base),
+        database=database,
         watches=watches,
-        extensions=_read_extensions(file, top),
-        worker=read_section(WorkerConfig, file, top.data.get("worker"), "worker"),
-        logging=read_section(LoggingConfig, file, top.data.get("logging"), "logging"),
-        retention=read_section(RetentionConfig, file, top.data.get("retention"), "retention"),
-        distinctness=_read_distinctness(file, top.data.get("distinctness"), warnings),
+        extensions=extensions,
+        worker=worker,
+        logging=logging,
+        retention=retention,
+        distinctness=distinctness,
         profiles=profiles,
         encoders=encoders,
-        notify=read_notify(file, top.data.get("notify"), "notify"),
-        web=_read_web(file, top.data.get("web")),
+        notify=notify,
+        web=web,
         warnings=tuple(warnings),
     )
 
@@ -269,9 +348,10 @@ def _read_watches(
     file: Path,
     data: Any,
     base: Path,
-    profiles: dict[str, EffectsProfile],
-    encoders: dict[str, EncoderProfile],
-    lenient: list[str] | None = None,
+    profiles: dict[str, EffectsProfile] | None,
+    encoders: dict[str, EncoderProfile] | None,
+    lenient: list[str] | None,
+    problems: Problems,
 ) -> tuple[WatchConfig, ...]:
     if isinstance(data, dict):
         data = [data]
@@ -279,14 +359,26 @@ def _read_watches(
         raise ConfigError(
             file, "watch", f"expected a list of one or more hot folders, found {type_name(data)}"
         )
-    watches = tuple(
-        read_watch(
-            file, item, f"watch[{i}]", base, profiles=profiles, encoders=encoders, lenient=lenient
+    read = [
+        problems.attempt(
+            lambda i=i, item=item: read_watch(  # type: ignore[misc]
+                file,
+                item,
+                f"watch[{i}]",
+                base,
+                profiles=profiles,
+                encoders=encoders,
+                lenient=lenient,
+            ),
+            None,
         )
         for i, item in enumerate(data)
-    )
+    ]
+    watches = tuple(w for w in read if w is not None)
     seen: dict[str, int] = {}
-    for i, watch in enumerate(watches):
+    for i, watch in enumerate(read):
+        if watch is None:
+            continue
         if watch.name in seen:
             raise ConfigError(
                 file,
@@ -303,38 +395,52 @@ def read_watch(
     path: str,
     base: Path,
     *,
-    profiles: dict[str, Any],
-    encoders: dict[str, Any],
+    profiles: dict[str, Any] | None,
+    encoders: dict[str, Any] | None,
     lenient: list[str] | None = None,
 ) -> WatchConfig:
-    """Validate one hot folder entry (a missing inbox is noted in `lenient` if given)."""
+    """Validate one hot folder entry (a missing inbox is noted in `lenient` if given).
+    Profiles or encoders given as None (themselves wrong) are not checked against."""
     values, section = read_fields(
         WatchConfig, file, data, path, base=base, skip=frozenset({"notify"})
     )
-    values["notify"] = read_notify(file, section.data.get("notify"), f"{path}.notify")
+    problems = Problems()
+    values["notify"] = problems.attempt(
+        lambda: read_notify(file, section.data.get("notify"), f"{path}.notify"), None
+    )
     if "inbox" not in values:
-        raise section.error("inbox", "missing; expected the folder users drop videos into")
+        problems.add(section.error("inbox", "missing; expected the folder users drop videos into"))
     if "output" not in values:
-        raise section.error("output", "missing; expected the folder where job folders are written")
-    inbox: Path = values["inbox"]
-    if not inbox.is_dir() and lenient is not None and not inbox.exists():
+        problems.add(
+            section.error("output", "missing; expected the folder where job folders are written")
+        )
+    inbox: Path | None = values.get("inbox")
+    if inbox is None:
+        pass
+    elif not inbox.is_dir() and lenient is not None and not inbox.exists():
         lenient.append(f"{section.key('inbox')}: the inbox {inbox} is missing (share unmounted?)")
     elif not inbox.is_dir():
         found = "a file" if inbox.exists() else "nothing there"
-        raise section.error(
-            "inbox",
-            f"expected an existing folder, found {found} at {inbox} "
-            "(create it, or run `vidvar init` to create every configured folder)",
+        problems.add(
+            section.error(
+                "inbox",
+                f"expected an existing folder, found {found} at {inbox} "
+                "(create it, or run `vidvar init` to create every configured folder)",
+            )
         )
+    for key, known in (("profile", profiles), ("encoder", encoders)):
+        chosen = values.get(key, "default")
+        if known is not None and chosen not in known:
+            problems.add(
+                section.error(
+                    key, f"expected one of the {key}s ({', '.join(known)}), found {chosen!r}"
+                )
+            )
+    problems.check()
+    assert inbox is not None
     values.setdefault("archive_dir", inbox.parent / "archive")
     values.setdefault("failed_dir", inbox.parent / "failed")
     values.setdefault("name", inbox.name)
-    for key, known in (("profile", profiles), ("encoder", encoders)):
-        chosen = values.get(key, "default")
-        if chosen not in known:
-            raise section.error(
-                key, f"expected one of the {key}s ({', '.join(known)}), found {chosen!r}"
-            )
     return WatchConfig(**values)
 
 

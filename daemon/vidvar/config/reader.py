@@ -7,18 +7,22 @@ expected and what was found, so a person can fix it without reading code.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import os
 import re
 import types
 import typing
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from vidvar.errors import ConfigError
+from vidvar.errors import ConfigError, config_errors
 
 T = TypeVar("T")
+R = TypeVar("R")
+F = TypeVar("F")
 
 
 def type_name(value: object) -> str:
@@ -52,7 +56,11 @@ def _hints(cls: type) -> dict[str, Any]:
 class Section:
     """One mapping of the YAML document, remembering its key path."""
 
-    def __init__(self, file: Path, data: Any, path: str, allowed: set[str]) -> None:
+    def __init__(
+        self, file: Path, data: Any, path: str, allowed: set[str], *, defer: bool = False
+    ) -> None:
+        """Raises on a key not in `allowed`; with `defer`, keeps them in `.problems` so that
+        the caller reports them with the rest of the section's errors."""
         self.file = file
         self.path = path
         if data is None:
@@ -61,13 +69,13 @@ class Section:
             where = path or "(top level)"
             raise ConfigError(file, where, f"expected a mapping, found {type_name(data)}")
         self.data: dict[str, Any] = data
-        unknown = sorted(str(k) for k in data if k not in allowed)
-        if unknown:
-            raise ConfigError(
-                file,
-                self.key(unknown[0]),
-                f"unknown key; expected one of: {', '.join(sorted(allowed))}",
-            )
+        self.problems: list[ConfigError] = [
+            ConfigError(file, self.key(str(k)), unknown_key(str(k), allowed))
+            for k in data
+            if k not in allowed
+        ]
+        if self.problems and not defer:
+            raise config_errors(self.problems)
 
     def key(self, name: str) -> str:
         """The key path of `name` inside this section."""
@@ -136,6 +144,38 @@ class Section:
         return raw
 
 
+class Problems:
+    """The config errors of one reading, gathered so that one run tells them all."""
+
+    def __init__(self) -> None:
+        self.errors: list[ConfigError] = []
+
+    def add(self, error: ConfigError) -> None:
+        """Note one more error."""
+        self.errors.append(error)
+
+    def attempt(self, read: Callable[[], R], fallback: F) -> R | F:
+        """What `read` returns, or `fallback` with its error noted."""
+        try:
+            return read()
+        except ConfigError as exc:
+            self.errors.append(exc)
+            return fallback
+
+    def check(self) -> None:
+        """Raise every error noted so far, as one."""
+        if self.errors:
+            raise config_errors(self.errors)
+
+
+def unknown_key(key: str, allowed: set[str]) -> str:
+    """What to say of an unknown key: the likely one meant, else what is allowed."""
+    likely = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
+    if likely:
+        return f"unknown key; did you mean {likely[0]!r}?"
+    return f"unknown key; expected one of: {', '.join(sorted(allowed))}"
+
+
 def yaml_key(f: dataclasses.Field[Any]) -> str:
     """The YAML key of a field (its name unless the metadata says otherwise)."""
     return str(f.metadata.get("key") or f.name)
@@ -159,13 +199,19 @@ def read_fields(
     # Settings are the fields declared with setting(); others (Config.path) are not keys.
     fields = [f for f in dataclasses.fields(cls) if "key" in f.metadata]  # type: ignore[arg-type]
     allowed = {yaml_key(f) for f in fields} | set(extra_keys)
-    section = Section(file, data, path, allowed)
+    section = Section(file, data, path, allowed, defer=True)
     hints = _hints(cls)  # type: ignore[arg-type]
     values: dict[str, Any] = {}
+    problems = section.problems
     for f in fields:
         if f.name in skip or yaml_key(f) not in section.data:
             continue
-        values[f.name] = section.value(f, hints[f.name], base)
+        try:
+            values[f.name] = section.value(f, hints[f.name], base)
+        except ConfigError as exc:  # every wrong key of the section is told at once
+            problems.append(exc)
+    if problems:
+        raise config_errors(problems)
     return values, section
 
 
