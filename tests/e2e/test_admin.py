@@ -491,3 +491,16 @@ def test_the_wheel_installs_with_pipx_and_runs_with_sqlite_only(
     finally:
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(timeout=30) == 0
+
+
+def test_init_then_status_in_the_same_folder_finds_the_config(tmp_path: Path) -> None:
+    env = {"VIDVAR_CONFIG": "", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "x")}
+    made = run_cli("init", cwd=tmp_path, env=env)
+    assert made.returncode == 0 and "ready: vidvar run\n" in made.stdout, made.stdout
+    assert (tmp_path / "vidvar.schema.json").is_file()
+    shown = run_cli("status", cwd=tmp_path, env=env)
+    assert shown.returncode == 0, shown.stderr
+    # Written elsewhere, init says how to point commands at it.
+    other = run_cli("init", str(tmp_path / "elsewhere"), cwd=tmp_path / "share", env=env)
+    target = tmp_path / "elsewhere" / "vidvar.yaml"
+    assert f"vidvar run -c {target}" in other.stdout and f"VIDVAR_CONFIG={target}" in other.stdout

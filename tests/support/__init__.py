@@ -208,9 +208,13 @@ class Workspace:
 
 
 def run_cli(
-    *args: str, config: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+    *args: str,
+    config: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+    cwd: Path = REPO,
 ) -> subprocess.CompletedProcess[str]:
-    """The real CLI as a subprocess."""
+    """The real CLI as a subprocess (run in `cwd`, the repository by default)."""
     cmd = [*VIDVAR, *args]
     if config is not None:
         cmd += ["-c", str(config)]
@@ -219,7 +223,7 @@ def run_cli(
         capture_output=True,
         text=True,
         timeout=timeout,
-        cwd=REPO,
+        cwd=cwd,
         env={**os.environ, **(env or {})},
         stdin=subprocess.DEVNULL,
         check=False,

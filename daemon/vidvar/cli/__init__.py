@@ -21,9 +21,10 @@ EX_USAGE = 2
 EX_CONFIG = 78
 
 EPILOG = """\
-The config file is -c/--config, else $VIDVAR_CONFIG, else
+The config file is -c/--config, else $VIDVAR_CONFIG, else ./vidvar.yaml, else
 ~/.config/vidvar/vidvar.yaml (not for root), else /etc/vidvar/vidvar.yaml.
-Exit codes: 0 ok, 1 failure, 2 usage, 78 configuration error.
+Exit codes: 0 ok, 1 failure, 2 usage, 78 configuration error (or a daemon
+already running on the same store).
 """
 
 
@@ -108,6 +109,12 @@ def cmd_web(args: argparse.Namespace) -> int:
     return admin.web(load(args), host=args.host, port=args.port)
 
 
+def cmd_config(args: argparse.Namespace) -> int:
+    from vidvar.cli import admin
+
+    return admin.config_schema()
+
+
 def cmd_completion(args: argparse.Namespace) -> int:
     from vidvar.cli import admin
 
@@ -179,6 +186,15 @@ COMMANDS: list[tuple[str, Any, str, str, str]] = [
         "key path and the problem. The output loads as a config.",
         "  vidvar check-config -c /etc/vidvar/vidvar.yaml\n"
         "  vidvar check-config --quiet && systemctl reload vidvar",
+    ),
+    (
+        "config",
+        cmd_config,
+        "print the config file's JSON Schema",
+        "Print the JSON Schema of vidvar.yaml, generated from the settings themselves,\n"
+        "for editors (the YAML language server) and for checks in CI. `vidvar init`\n"
+        "writes it beside the config as vidvar.schema.json.",
+        "  vidvar config schema > vidvar.schema.json",
     ),
     (
         "init",
@@ -300,6 +316,7 @@ def _arguments(subparsers: dict[str, argparse.ArgumentParser]) -> None:
     subparsers["check-config"].add_argument(
         "-q", "--quiet", action="store_true", help="print nothing when the config is valid"
     )
+    subparsers["config"].add_argument("what", choices=("schema",), help="what to print")
     p = subparsers["init"]
     p.add_argument("dir", nargs="?", metavar="DIR", help="where vidvar.yaml goes (default: .)")
     p.add_argument(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import json
 import re
 import sys
 from importlib import resources
@@ -14,6 +15,8 @@ import yaml
 
 from vidvar.cli.common import fail, print_json
 from vidvar.config import Config, config_as_dict, load_config
+from vidvar.config.jsonschema import SCHEMA_FILE, settings_schema
+from vidvar.config.locate import lookup_finds
 from vidvar.config.topology import folders_in_use
 from vidvar.errors import ConfigError, StoreUnavailable
 from vidvar.ffmpeg.tools import check_tools
@@ -68,7 +71,25 @@ def init(dir_: str | None, *, config: str | None, share: str | None, force: bool
     if missing:
         print(f"{missing} folder(s) could not be created: create them, then `vidvar run`")
         return 1
-    print(f"ready: vidvar run -c {target}")
+    _write_schema(target.parent)
+    if lookup_finds(target):
+        print("ready: vidvar run")
+    else:
+        print(f"ready: vidvar run -c {target}")
+        print(f"  (or once: export VIDVAR_CONFIG={target}; then plain `vidvar run`)")
+    return 0
+
+
+def _write_schema(folder: Path) -> None:
+    """The JSON Schema beside the config, which its first line points editors to."""
+    path = folder / SCHEMA_FILE
+    with contextlib.suppress(OSError):  # a read-only folder: editors just do without
+        path.write_text(json.dumps(settings_schema(), indent=2) + "\n", encoding="utf-8")
+
+
+def config_schema() -> int:
+    """Print the JSON Schema of vidvar.yaml."""
+    print_json(settings_schema())
     return 0
 
 

@@ -1,6 +1,6 @@
-"""Which config file a command reads: -c/--config, $VIDVAR_CONFIG, then the user's and
-the system's file. The current folder plays no part, so a command behaves the same
-wherever it is run from."""
+"""Which config file a command reads: -c/--config, $VIDVAR_CONFIG, then vidvar.yaml in
+the current folder (where `vidvar init` writes by default), then the user's and the
+system's file."""
 
 from __future__ import annotations
 
@@ -14,12 +14,22 @@ SYSTEM_CONFIG = Path("/etc/vidvar/vidvar.yaml")
 
 def default_config_paths() -> list[Path]:
     """Where a config is looked for without -c or $VIDVAR_CONFIG, in order."""
-    paths = []
+    paths = [Path.cwd() / "vidvar.yaml"]
     if os.geteuid() != 0:
         home = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
         paths.append(Path(home) / "vidvar" / "vidvar.yaml")
     paths.append(SYSTEM_CONFIG)
     return paths
+
+
+def lookup_finds(target: Path) -> bool:
+    """True when a command run here without -c would read `target`."""
+    if os.environ.get("VIDVAR_CONFIG"):
+        return Path(os.environ["VIDVAR_CONFIG"]).absolute() == target.absolute()
+    for candidate in default_config_paths():
+        if candidate.exists():
+            return candidate.absolute() == target.absolute()
+    return False
 
 
 def find_config_path(explicit: str | None) -> Path:

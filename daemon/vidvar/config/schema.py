@@ -44,9 +44,12 @@ def setting(
     hint: str = "",
     key: str | None = None,
     factory: Any = None,
+    doc: str = "",
 ) -> Any:
-    """A config field: its default and what the YAML value must satisfy."""
+    """A config field: its default, what the YAML value must satisfy, and what it means
+    (`doc`, for the JSON Schema and the reference)."""
     meta = {
+        "doc": doc,
         "minimum": minimum,
         "above": above,
         "maximum": maximum,
@@ -64,15 +67,35 @@ def setting(
 class EncoderProfile:
     """Encoder settings of the outputs (H.264 + AAC in MP4)."""
 
-    name: str = setting("default")
-    crf: int = setting(21, minimum=0, maximum=51)
-    preset: str = setting("veryfast", choices=X264_PRESETS)
-    fps: float | None = setting(None, above=0, maximum=240)
-    video_bitrate: str | None = setting(None, pattern=BITRATE, hint="a bitrate such as 2000k")
-    max_bitrate: str | None = setting(None, pattern=BITRATE, hint="a bitrate such as 2500k")
-    bufsize: str | None = setting(None, pattern=BITRATE, hint="a bitrate such as 5000k")
-    audio_bitrate: str = setting("128k", pattern=BITRATE, hint="a bitrate such as 128k")
-    threads: int = setting(0, minimum=0, maximum=64)
+    name: str = setting("default", doc="the profile's name, as hot folders refer to it")
+    crf: int = setting(
+        21,
+        minimum=0,
+        maximum=51,
+        doc="x264 quality: lower is better and bigger (18 to 28 is usual)",
+    )
+    preset: str = setting("veryfast", choices=X264_PRESETS, doc="x264 speed against size")
+    fps: float | None = setting(
+        None, above=0, maximum=240, doc="output frame rate (default: the source's)"
+    )
+    video_bitrate: str | None = setting(
+        None,
+        pattern=BITRATE,
+        hint="a bitrate such as 2000k",
+        doc="target video bitrate instead of crf",
+    )
+    max_bitrate: str | None = setting(
+        None, pattern=BITRATE, hint="a bitrate such as 2500k", doc="peak video bitrate (VBV)"
+    )
+    bufsize: str | None = setting(
+        None, pattern=BITRATE, hint="a bitrate such as 5000k", doc="VBV buffer size"
+    )
+    audio_bitrate: str = setting(
+        "128k", pattern=BITRATE, hint="a bitrate such as 128k", doc="AAC bitrate of the outputs"
+    )
+    threads: int = setting(
+        0, minimum=0, maximum=64, doc="x264 threads per output; 0: ffmpeg decides"
+    )
 
 
 NOTIFY_EVENTS = ("finished", "failed", "cancelled")  # finished: the job completed
@@ -84,63 +107,121 @@ class Webhook:
     """An HTTP endpoint told when a job ends: POST of its status document (json) or of a
     one-line message in a chat tool's incoming-webhook format."""
 
-    url: str = setting("", pattern=r"https?://\S+", hint="an http:// or https:// URL")
-    secret: str | None = setting(None)  # X-Vidvar-Signature: sha256=<HMAC of the body>
-    events: tuple[str, ...] = setting(NOTIFY_EVENTS)
-    format: str = setting("json", choices=WEBHOOK_FORMATS)
-    timeout_seconds: float = setting(10.0, above=0, maximum=300)
-    retries: int = setting(5, minimum=0, maximum=20)  # after the first try, with back-off
-    retry_seconds: float = setting(5.0, above=0, maximum=3600)  # first back-off; doubles
+    url: str = setting(
+        "", pattern=r"https?://\S+", hint="an http:// or https:// URL", doc="where to POST"
+    )
+    secret: str | None = setting(None, doc="X-Vidvar-Signature: sha256=<HMAC of the body>")
+    events: tuple[str, ...] = setting(
+        NOTIFY_EVENTS, doc="which job ends to tell: finished, failed, cancelled"
+    )
+    format: str = setting(
+        "json",
+        choices=WEBHOOK_FORMATS,
+        doc="json (the status document) or a chat tool's incoming-webhook format",
+    )
+    timeout_seconds: float = setting(10.0, above=0, maximum=300, doc="seconds per try")
+    retries: int = setting(5, minimum=0, maximum=20, doc="after the first try, with back-off")
+    retry_seconds: float = setting(5.0, above=0, maximum=3600, doc="first back-off; doubles")
 
 
 @dataclass(frozen=True)
 class NotifyConfig:
     """Who is told when a job ends: webhooks and a command (an argument list, no shell)."""
 
-    webhooks: tuple[Webhook, ...] = setting(factory=tuple)
-    on_finish: tuple[str, ...] = setting(factory=tuple)
-    on_finish_timeout: float = setting(300.0, above=0, maximum=86400)
+    webhooks: tuple[Webhook, ...] = setting(
+        factory=tuple, doc="HTTP endpoints told when a job ends"
+    )
+    on_finish: tuple[str, ...] = setting(
+        factory=tuple, doc="a command run when a job ends, as an argument list (no shell)"
+    )
+    on_finish_timeout: float = setting(
+        300.0, above=0, maximum=86400, doc="seconds before on_finish is stopped"
+    )
 
 
 @dataclass(frozen=True)
 class WatchConfig:
     """One hot folder and what to do with what lands in it."""
 
-    inbox: Path = setting(Path())  # required; relative to the config file
-    output: Path = setting(Path())  # required
+    inbox: Path = setting(Path(), doc="required; relative to the config file")
+    output: Path = setting(Path(), doc="required")
     name: str = setting(
-        "", pattern=r"[A-Za-z0-9][A-Za-z0-9_.-]*", hint="letters, digits, '-', '_', '.'"
+        "",
+        pattern=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
+        hint="letters, digits, '-', '_', '.'",
+        doc="how status and the page name this hot folder (default: the inbox folder's name)",
     )
-    variations: int = setting(5, minimum=1, maximum=100)
-    settle_seconds: float = setting(10.0, minimum=0, maximum=86400)
-    observer: str = setting("auto", choices=("auto", "native", "polling"))
-    polling_interval: float = setting(5.0, above=0, maximum=3600)
-    scan_interval: float = setting(120.0, above=0, maximum=86400)
-    profile: str = setting("default")
-    encoder: str = setting("default")
-    on_success: str = setting("archive", choices=("archive", "delete", "keep"))
-    archive_dir: Path = setting(Path())  # default: `archive` beside the inbox
-    on_failure: str = setting("move", choices=("move", "keep"))
-    failed_dir: Path = setting(Path())  # default: `failed` beside the inbox
-    notify: NotifyConfig = setting(factory=NotifyConfig)  # adds to the top level's
+    variations: int = setting(5, minimum=1, maximum=100, doc="outputs per video")
+    settle_seconds: float = setting(
+        10.0,
+        minimum=0,
+        maximum=86400,
+        doc="seconds a file must stay unchanged before it counts as complete",
+    )
+    observer: str = setting(
+        "auto",
+        choices=("auto", "native", "polling"),
+        doc="how changes are seen: native events, polling (network shares), or auto",
+    )
+    polling_interval: float = setting(
+        5.0, above=0, maximum=3600, doc="seconds between polls, with observer: polling"
+    )
+    scan_interval: float = setting(
+        120.0,
+        above=0,
+        maximum=86400,
+        doc="seconds between full rescans of the inbox, which catch missed events",
+    )
+    profile: str = setting("default", doc="the effects profile")
+    encoder: str = setting("default", doc="the encoder profile")
+    on_success: str = setting(
+        "archive",
+        choices=("archive", "delete", "keep"),
+        doc="what happens to a source after verified outputs",
+    )
+    archive_dir: Path = setting(Path(), doc="default: `archive` beside the inbox")
+    on_failure: str = setting(
+        "move",
+        choices=("move", "keep"),
+        doc="a failed source is moved to failed_dir with a note, or kept",
+    )
+    failed_dir: Path = setting(Path(), doc="default: `failed` beside the inbox")
+    notify: NotifyConfig = setting(factory=NotifyConfig, doc="adds to the top level's")
 
 
 @dataclass(frozen=True)
 class WorkerConfig:
     """How the worker claims and runs jobs."""
 
-    poll_interval: float = setting(2.0, above=0, maximum=3600)
-    max_attempts: int = setting(3, minimum=1, maximum=100)
-    stall_seconds: float = setting(120.0, above=0, maximum=86400)
-    lease_seconds: float = setting(60.0, minimum=5, maximum=3600)
-    fanout: int = setting(5, minimum=1, maximum=16)
-    fanout_megapixels: float = setting(11.0, above=0, maximum=1000)
-    concurrency: int = setting(0, minimum=0, maximum=32)  # files at once; 0: from the cores
-    stop_grace_seconds: float = setting(10.0, minimum=0, maximum=600)
+    poll_interval: float = setting(
+        2.0, above=0, maximum=3600, doc="seconds between looks at the queue when idle"
+    )
+    max_attempts: int = setting(3, minimum=1, maximum=100, doc="tries per file before it fails")
+    stall_seconds: float = setting(
+        120.0,
+        above=0,
+        maximum=86400,
+        doc="seconds without ffmpeg progress before it is stopped as stalled",
+    )
+    lease_seconds: float = setting(
+        60.0, minimum=5, maximum=3600, doc="seconds a worker's claim lasts without a heartbeat"
+    )
+    fanout: int = setting(5, minimum=1, maximum=16, doc="variations encoded from one decode")
+    fanout_megapixels: float = setting(
+        11.0, above=0, maximum=1000, doc="megapixels of output one decode may feed (bounds memory)"
+    )
+    concurrency: int = setting(0, minimum=0, maximum=32, doc="files at once; 0: from the cores")
+    stop_grace_seconds: float = setting(
+        10.0, minimum=0, maximum=600, doc="seconds an encode may take to stop before it is killed"
+    )
     # A job held by an environmental cause (a folder not writable, a disk full, a share
     # gone) is retried after retry_seconds, then twice as long each time, up to this.
-    retry_seconds: float = setting(15.0, above=0, maximum=86400)
-    retry_max_seconds: float = setting(600.0, above=0, maximum=86400)
+    retry_seconds: float = setting(
+        15.0, above=0, maximum=86400, doc="first wait before a held job is tried again"
+    )
+    retry_max_seconds: float = setting(
+        600.0, above=0, maximum=86400, doc="longest wait before a held job is tried again"
+    )
 
     def files_at_once(self) -> int:
         """How many files one daemon encodes at once: `concurrency`, or by default one
@@ -172,67 +253,101 @@ class WorkerConfig:
 class RetentionConfig:
     """Housekeeping: old job folders and archived sources, and free-space protection."""
 
-    job_days: float = setting(0.0, minimum=0, maximum=36500)  # 0 keeps job folders forever
-    archive_days: float = setting(0.0, minimum=0, maximum=36500)  # 0 keeps archived sources forever
-    min_free_gb: float = setting(1.0, minimum=0)  # below this no new job starts
-    check_interval: float = setting(300.0, above=0, maximum=86400)
+    job_days: float = setting(0.0, minimum=0, maximum=36500, doc="0 keeps job folders forever")
+    archive_days: float = setting(
+        0.0, minimum=0, maximum=36500, doc="0 keeps archived sources forever"
+    )
+    min_free_gb: float = setting(1.0, minimum=0, doc="below this no new job starts")
+    check_interval: float = setting(
+        300.0, above=0, maximum=86400, doc="seconds between retention and free-space checks"
+    )
 
 
 @dataclass(frozen=True)
 class DistinctnessConfig:
     """Measured figures per output, their enforcement, and the preview sheet."""
 
-    enabled: bool = setting(True)
-    frames: int = setting(4, minimum=1, maximum=16)  # sample moments per video
+    enabled: bool = setting(True, doc="measure each output's figures (SSIM, pHash distances)")
+    frames: int = setting(4, minimum=1, maximum=16, doc="sample moments per video")
     # Mean pHash bits between any two variations of a file (0: off). Called
     # `min_distance` before; that key is still read, with a warning.
-    min_sibling_distance: float = setting(1.0, minimum=0, maximum=64)
-    max_source_distance: float = setting(20.0, minimum=0, maximum=64)  # 0: off
-    replans: int = setting(2, minimum=0, maximum=10)
-    preview: bool = setting(True)  # write preview.jpg into each job folder
+    min_sibling_distance: float = setting(
+        1.0,
+        minimum=0,
+        maximum=64,
+        doc="least mean pHash distance between two variations of a file (0: off)",
+    )
+    max_source_distance: float = setting(20.0, minimum=0, maximum=64, doc="0: off")
+    replans: int = setting(
+        2, minimum=0, maximum=10, doc="re-plans of a variation that is too close to a sibling"
+    )
+    preview: bool = setting(True, doc="write preview.jpg into each job folder")
 
 
 @dataclass(frozen=True)
 class LoggingConfig:
     """Log level and rendering."""
 
-    level: str = setting("info", choices=("debug", "info", "warning", "error"))
-    format: str = setting("auto", choices=("auto", "json", "console"))
+    level: str = setting(
+        "info", choices=("debug", "info", "warning", "error"), doc="the lowest level logged"
+    )
+    format: str = setting(
+        "auto",
+        choices=("auto", "json", "console"),
+        doc="console for people, json for collectors; auto: console on a terminal",
+    )
 
 
 @dataclass(frozen=True)
 class WebConfig:
     """`vidvar web`: where it listens and who may use it."""
 
-    host: str = setting("127.0.0.1")  # another address needs password_hash
-    port: int = setting(8765, minimum=1, maximum=65535)
+    host: str = setting("127.0.0.1", doc="another address needs password_hash")
+    port: int = setting(8765, minimum=1, maximum=65535, doc="TCP port")
     # `vidvar web --hash-password` prints one; the page then asks for the password.
     password_hash: str | None = setting(
-        None, pattern=r"scrypt\$\S+", hint="from vidvar web --hash-password"
+        None,
+        pattern=r"scrypt\$\S+",
+        hint="from vidvar web --hash-password",
+        doc="the page's password, hashed (vidvar web --hash-password)",
     )
     # SHA-256 hashes of tokens for scripts (`vidvar web --new-token` prints a pair).
-    api_tokens: tuple[str, ...] = setting(factory=tuple)
-    max_upload_mb: float = setting(4096.0, above=0, maximum=1e7)
-    with_run: bool = setting(False)  # `vidvar run` serves the page too
+    api_tokens: tuple[str, ...] = setting(
+        factory=tuple, doc="SHA-256 hashes of tokens for scripts (vidvar web --new-token)"
+    )
+    max_upload_mb: float = setting(
+        4096.0, above=0, maximum=1e7, doc="largest upload accepted, in MB"
+    )
+    with_run: bool = setting(False, doc="`vidvar run` serves the page too")
 
 
 @dataclass(frozen=True)
 class Config:
     """The whole resolved configuration."""
 
-    database: str = setting("state/vidvar.db")
-    watches: tuple[WatchConfig, ...] = setting(key="watch", factory=tuple)
-    extensions: tuple[str, ...] = setting(DEFAULT_EXTENSIONS)
-    worker: WorkerConfig = setting(factory=WorkerConfig)
-    logging: LoggingConfig = setting(factory=LoggingConfig)
-    retention: RetentionConfig = setting(factory=RetentionConfig)
-    distinctness: DistinctnessConfig = setting(factory=DistinctnessConfig)
-    profiles: Mapping[str, EffectsProfile] = setting(
-        factory=lambda: {"default": default_effects_profile()}
+    database: str = setting(
+        "state/vidvar.db", doc="an SQLite file (relative to this file) or postgresql://…"
     )
-    encoders: Mapping[str, EncoderProfile] = setting(factory=lambda: {"default": EncoderProfile()})
-    notify: NotifyConfig = setting(factory=NotifyConfig)
-    web: WebConfig = setting(factory=WebConfig)
+    watches: tuple[WatchConfig, ...] = setting(
+        key="watch", factory=tuple, doc="hot folders: a list, or one mapping"
+    )
+    extensions: tuple[str, ...] = setting(DEFAULT_EXTENSIONS, doc="file extensions taken as videos")
+    worker: WorkerConfig = setting(factory=WorkerConfig, doc="how jobs are claimed and run")
+    logging: LoggingConfig = setting(factory=LoggingConfig, doc="log level and rendering")
+    retention: RetentionConfig = setting(
+        factory=RetentionConfig, doc="old job folders, archived sources and free-space protection"
+    )
+    distinctness: DistinctnessConfig = setting(
+        factory=DistinctnessConfig, doc="measured figures, their enforcement and the preview sheet"
+    )
+    profiles: Mapping[str, EffectsProfile] = setting(
+        factory=lambda: {"default": default_effects_profile()}, doc="effects profiles by name"
+    )
+    encoders: Mapping[str, EncoderProfile] = setting(
+        factory=lambda: {"default": EncoderProfile()}, doc="encoder profiles by name"
+    )
+    notify: NotifyConfig = setting(factory=NotifyConfig, doc="who is told when a job ends")
+    web: WebConfig = setting(factory=WebConfig, doc="the web page and API")
     path: Path = field(default=Path("vidvar.yaml"), compare=False)  # the file it came from
     warnings: tuple[str, ...] = field(default=(), compare=False)  # deprecated keys and such
 
