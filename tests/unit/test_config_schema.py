@@ -26,8 +26,10 @@ def schema() -> dict[str, Any]:
 def test_the_shipped_example_configs_satisfy_the_schema(schema: dict[str, Any]) -> None:
     for path in (REPO / "config" / "vidvar.yaml", REPO / "systemd" / "vidvar.yaml"):
         jsonschema.validate(yaml.safe_load(path.read_text()), schema)
-    assert (REPO / "config" / "vidvar.yaml").read_text().startswith(
-        "# yaml-language-server: $schema=vidvar.schema.json\n"
+    assert (
+        (REPO / "config" / "vidvar.yaml")
+        .read_text()
+        .startswith("# yaml-language-server: $schema=vidvar.schema.json\n")
     )
 
 
