@@ -119,30 +119,41 @@ def _create(label: str, folder: Path) -> bool:
 
 
 def health(config: Config, *, as_json: bool) -> int:
-    """0 when a daemon on this machine beats and its worker and watchers live, else 1."""
+    """0 when a daemon on this machine beats and its worker and watchers live, else 1;
+    the reason in plain words either way."""
     from vidvar.machine import hostname
 
     try:
         store = open_store(config.database, readonly=True)
     except StoreUnavailable as exc:
-        return _health(False, f"no daemon: {exc.message}", as_json)
+        return _health(False, f"vidvar cannot be checked: {exc.message}", as_json)
     try:
         workers = [w for w in store.workers() if w.host == hostname()]
     finally:
         store.close()
     if not workers:
-        return _health(False, "no daemon on this machine has registered", as_json)
+        return _health(
+            False,
+            f"vidvar is not running on this machine ({hostname()}): no daemon has checked in "
+            "with the database in its config",
+            as_json,
+        )
     problems = []
     for w in workers:
         beat = w.beat_age()
         if not w.alive(config.worker.lease_seconds):
-            problems.append(f"worker {w.id}: last heartbeat {beat:.0f} s ago")
+            problems.append(f"vidvar (pid {w.pid}) has not checked in for {beat:.0f} s")
         elif w.info.get("worker_alive") is False:
-            problems.append(f"worker {w.id}: its worker thread ended")
+            problems.append(f"vidvar (pid {w.pid}) runs, but its worker stopped")
         elif w.info.get("role") == "run" and w.info.get("watchers_alive") is False:
-            problems.append(f"worker {w.id}: its watchers stopped")
+            problems.append(f"vidvar (pid {w.pid}) runs, but it stopped watching the inboxes")
         else:
-            return _health(True, f"worker {w.id} is alive (heartbeat {beat:.0f} s ago)", as_json)
+            limits = f"; it may use {w.info['limits']}" if w.info.get("limits") else ""
+            return _health(
+                True,
+                f"vidvar is running (pid {w.pid}, checked in {beat:.0f} s ago){limits}",
+                as_json,
+            )
     return _health(False, "; ".join(problems), as_json)
 
 

@@ -75,7 +75,12 @@ def print_overview(data: dict[str, Any], limit: int) -> None:
     # each is said once, from the first worker that reports it.
     pauses: dict[str, None] = {}
     free_gb: dict[str, Any] = {}
+    limits: dict[str, None] = {}
     for w in data["workers"]:
+        if w.get("limits"):
+            at_once = w.get("files_at_once") or 1
+            files = f"{at_once} file{'s' if at_once != 1 else ''} at once"
+            limits.setdefault(f"{w['host']}: {w['limits']}; {files}")
         state = "alive" if w["alive"] else "NOT RESPONDING"
         job = f", working on {w['current_job']}" if w.get("current_job") else ", idle"
         print(f"worker {w['id']}: {state} (heartbeat {w['heartbeat_age']}s ago){job}")
@@ -83,6 +88,8 @@ def print_overview(data: dict[str, Any], limit: int) -> None:
             pauses.setdefault(str(w["paused"]))
         for folder, free in (w.get("free_gb") or {}).items():
             free_gb.setdefault(folder, free)
+    for line in limits:
+        print(f"limits: {line}")
     for reason in pauses:
         print(f"paused: {reason}")
     for folder, free in free_gb.items():

@@ -239,9 +239,19 @@ class WorkerConfig:
 
     def group_size(self, width: int, height: int) -> int:
         """Variations encoded from one decode for a frame size: `fanout`, fewer for big
-        frames so that memory stays bounded (5 at 1080p, 1 at 4K by default)."""
+        frames so that memory stays bounded (5 at 1080p, 1 at 4K by default), and fewer
+        again when the memory this process may use (a container's or a unit's limit)
+        cannot hold `fanout_megapixels` for each file encoded at once."""
         pixels = max(1, width * height)
-        return max(1, min(self.fanout, int(self.fanout_megapixels * 1e6 // pixels)))
+        return max(1, min(self.fanout, int(self.fanout_megapixels_allowed() * 1e6 // pixels)))
+
+    def fanout_megapixels_allowed(self) -> float:
+        """`fanout_megapixels`, or what half the memory holds per file at once if less."""
+        memory = machine.memory_bytes()
+        if memory is None:
+            return self.fanout_megapixels
+        held = memory / 2 / self.files_at_once() / BYTES_PER_MEGAPIXEL
+        return min(self.fanout_megapixels, held)
 
     @property
     def heartbeat_seconds(self) -> float:

@@ -121,9 +121,9 @@ class Renderer:
     def __init__(self, runner: Runner, worker: WorkerConfig) -> None:
         self.runner = runner
         self.worker = worker
-        # Files encoded at once share the machine; each run's encoders get its share.
-        at_once = worker.files_at_once()
-        self.cores = max(1, machine.cores() // at_once) if at_once > 1 else None
+        # Files encoded at once share the CPUs this process may use (a cgroup quota
+        # counts, which x264's own count does not see); each run's encoders get its share.
+        self.cores = max(1, machine.cores() // worker.files_at_once())
 
     def steps(
         self, job: RenderJob, plan: list[Variation], cancel: threading.Event | None = None

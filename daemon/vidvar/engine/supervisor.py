@@ -20,6 +20,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Protocol
 
+from vidvar import machine
 from vidvar.config import Config, ConfigError, load_config, redact_url
 from vidvar.config.topology import TopologyGate
 from vidvar.engine.notify import NotifySink
@@ -169,6 +170,8 @@ class Supervisor:
             "paused": self.folders.problem or self.disk.paused_reason,
             "free_gb": self.disk.report(),
             "worker_alive": self.pool.alive,
+            "limits": machine.limits().describe(),
+            "files_at_once": len(self.pool.workers),
         }
         if self.watchers is not None:
             info["pending_files"] = self.watchers.pending
