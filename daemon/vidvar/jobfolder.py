@@ -173,6 +173,13 @@ class JobFolder:
         self._work_fd = beneath.open_fd(self.root, (self.path.name, WORK_DIR), create=True)
         self._held_work = beneath.held_path(self._work_fd)
 
+    def make(self) -> None:
+        """Create the job folder alone (for the
+        status.json of a job that waits before it starts: the schedule, a pause)."""
+        self.check()
+        self.root.mkdir(parents=True, exist_ok=True)  # the configured output folder, as prepare()
+        os.close(beneath.open_fd(self.root, (self.path.name,), create=True))
+
     def close(self) -> None:
         """Let go of the work folder's descriptor (prepare() takes it again)."""
         if self._work_fd is not None:

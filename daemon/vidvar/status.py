@@ -19,12 +19,12 @@ def iso(ts: float | None) -> str | None:
     return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
 
 
-def job_phase(job: Job) -> str | None:
+def job_phase(job: Job, held: str | None = None) -> str | None:
     """What the job is doing: its phase while processing, `waiting` while an
-    environmental cause holds it, None otherwise."""
+    environmental cause, the schedule or a pause (`held`) holds it, None otherwise."""
     if job.state == "processing":
         return job.phase
-    if job.state == State.QUEUED and job.waiting_reason:
+    if job.state == State.QUEUED and (job.waiting_reason or held):
         return Phase.WAITING
     return None
 
@@ -47,14 +47,18 @@ def job_eta(job: Job, files: list[FileRecord]) -> float | None:
     return round((current.eta_seconds or 0.0) + extra, 1)
 
 
-def status_document(job: Job, files: list[FileRecord]) -> dict[str, Any]:
-    """The status.json document of CONTRACT.md for a job and its files."""
+def status_document(
+    job: Job, files: list[FileRecord], *, held: str | None = None
+) -> dict[str, Any]:
+    """The status.json document of CONTRACT.md for a job and its files; `held` says why
+    every new file waits (`outside the schedule, next window Mon 19:00`), if it does."""
+    waiting = (job.waiting_reason or held) if job.state == State.QUEUED else None
     return {
         "job_id": job.id,
         "watch": job.watch,
         "state": job.state,
-        "phase": job_phase(job),
-        "waiting_reason": job.waiting_reason if job.state == State.QUEUED else None,
+        "phase": job_phase(job, held),
+        "waiting_reason": waiting,
         "progress": job.progress,
         "eta_seconds": job_eta(job, files),
         "variations_per_file": job.variations,

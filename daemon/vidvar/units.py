@@ -38,3 +38,16 @@ def ago(seconds: float) -> str:
         if whole >= size:
             return f"{whole // size}{unit}"
     return f"{whole}s"
+
+
+_DURATION_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def parse_duration(text: str) -> float:
+    """`2h`, `90m`, `1h30m`, `45s`, `1d` → seconds; ValueError with what was expected."""
+    import re
+
+    parts = re.findall(r"(\d+(?:\.\d+)?)([dhms])", text.strip().lower())
+    if not parts or "".join(a + b for a, b in parts) != text.strip().lower():
+        raise ValueError(f"expected a duration such as 2h, 90m or 1h30m, found {text!r}")
+    return sum(float(amount) * _DURATION_UNITS[unit] for amount, unit in parts)

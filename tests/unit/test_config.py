@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -373,3 +374,18 @@ def test_yaml_mistakes_are_told_in_plain_words_with_their_line(
     error = error_of(tmp_path, text)
     assert "YAML syntax error" in error.problem and plain in error.problem
     assert "<block" not in error.problem and error.line == line
+
+
+def test_schedule_windows_are_read_and_checked(tmp_path: Path) -> None:
+    windows = [{"days": "mon-fri", "from": "19:00", "to": "07:00"}, {"days": "sat,sun"}]
+    config = load_config(write(tmp_path, {**base(), "schedule": windows}))
+    assert [(w.days, w.start, w.end) for w in config.schedule] == [
+        ("mon-fri", "19:00", "07:00"),
+        ("sat,sun", "00:00", "24:00"),
+    ]
+    dumped = run_cli("check-config", "--json", config=tmp_path / "vidvar.yaml")
+    assert json.loads(dumped.stdout)["schedule"][0] == windows[0]
+    wrong = [{"days": "weekdays", "from": "25:00"}]
+    error = error_of(tmp_path, {**base(), "schedule": wrong})
+    told = {e.key for e in getattr(error, "errors", [error])}
+    assert told == {"schedule[0].days", "schedule[0].from"}

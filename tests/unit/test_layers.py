@@ -5,7 +5,7 @@ to the same layer or one below, and no module imports itself back round a circle
     3  engine                         the supervisor, workers, one job, one file
     2  inbox, quality, overview       a file's arrival and end; measures; the read model
     1  store, ffmpeg, effects, config, events, jobfolder, status
-    0  errors, log, names, machine, beneath, mounts, units
+    0  errors, log, names, machine, beneath, mounts, units, schedule
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "daemon" / "vidvar"
 LAYERS = {
-    0: {"errors", "log", "names", "machine", "beneath", "mounts", "units"},
+    0: {"errors", "log", "names", "machine", "beneath", "mounts", "units", "schedule"},
     1: {"store", "ffmpeg", "effects", "config", "events", "jobfolder", "status"},
     2: {"inbox", "quality", "overview"},
     3: {"engine"},

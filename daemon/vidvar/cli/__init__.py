@@ -83,6 +83,20 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     return actions.cancel(load(args), args.job, as_json=args.json)
 
 
+def cmd_pause(args: argparse.Namespace) -> int:
+    from vidvar.cli import actions
+
+    return actions.pause(
+        load(args, require_folders=False), for_=args.for_, now=args.now, as_json=args.json
+    )
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from vidvar.cli import actions
+
+    return actions.resume(load(args, require_folders=False), as_json=args.json)
+
+
 def cmd_check_config(args: argparse.Namespace) -> int:
     from vidvar.cli import admin
 
@@ -176,6 +190,22 @@ COMMANDS: list[tuple[str, Any, str, str, str]] = [
         "Cancel a queued job, or stop a running one: its ffmpeg is killed and\n"
         "partial outputs removed. Sources stay where they are.",
         "  vidvar cancel 3f9a",
+    ),
+    (
+        "pause",
+        cmd_pause,
+        "hold new files (running encodes finish; --now stops them)",
+        "Hold new files on every daemon sharing the store, until `vidvar resume` or for\n"
+        "a while (--for). Running encodes finish first; with --now they stop and their\n"
+        "files go back to the queue, no attempt counted. The page has the same buttons.",
+        "  vidvar pause --for 2h\n  vidvar pause --now\n  vidvar resume",
+    ),
+    (
+        "resume",
+        cmd_resume,
+        "end a pause",
+        "End a pause: queued files start again (inside the schedule, if one is set).",
+        "  vidvar resume",
     ),
     (
         "check-config",
@@ -313,6 +343,13 @@ def _arguments(subparsers: dict[str, argparse.ArgumentParser]) -> None:
     )
     for name in ("retry", "cancel"):
         subparsers[name].add_argument("job", metavar="JOB", help="job id or unique prefix")
+    p = subparsers["pause"]
+    p.add_argument(
+        "--for", dest="for_", metavar="DURATION", help="for a while only: 2h, 90m, 1h30m, 1d"
+    )
+    p.add_argument(
+        "--now", action="store_true", help="stop running encodes too (their files go back)"
+    )
     subparsers["check-config"].add_argument(
         "-q", "--quiet", action="store_true", help="print nothing when the config is valid"
     )

@@ -14,7 +14,8 @@ from vidvar.config.topology import folders_in_use
 from vidvar.ffmpeg.commands import sample_clip_args
 from vidvar.inbox.ignore import has_video_extension, videos_under
 from vidvar.inbox.intake import file_signature, folder_signature, make_job, manual_key
-from vidvar.store import JobStore, open_store
+from vidvar.store import JobStore, Pause, open_store
+from vidvar.units import parse_duration
 
 
 def _say(as_json: bool, data: dict[str, Any], text: str) -> None:
@@ -202,3 +203,46 @@ def cancel(config: Config, job_ref: str, *, as_json: bool = False) -> int:
         return fail(f"job {job.id} already ended ({state}); nothing to cancel", as_json=as_json)
     finally:
         store.close()
+
+
+def pause(config: Config, *, for_: str | None, now: bool, as_json: bool) -> int:
+    """Hold new files (for a while, or until `vidvar resume`); with `now`, stop the
+    running encodes too and put their files back in the queue."""
+    until = None
+    if for_ is not None:
+        try:
+            until = time.time() + parse_duration(for_)
+        except ValueError as exc:
+            return fail(str(exc), as_json=as_json, code=2)
+    store = open_store(config.database)
+    try:
+        store.set_pause(Pause(until=until, now=now, by="cli", at=time.time()))
+        held = store.pause()
+    finally:
+        store.close()
+    assert held is not None
+    running = (
+        "running encodes stop now; their files go back to the queue"
+        if now
+        else "running encodes finish first"
+    )
+    _say(
+        as_json,
+        {"paused": True, "until": until, "now": now},
+        f"{held.describe()}: no new file starts; {running}",
+    )
+    return 0
+
+
+def resume(config: Config, *, as_json: bool) -> int:
+    """End a pause: queued files start again (within the schedule)."""
+    store = open_store(config.database)
+    try:
+        was = store.clear_pause()
+    finally:
+        store.close()
+    text = "resumed: queued files start again" if was else "nothing was paused"
+    if config.schedule:
+        text += " (within the schedule)"
+    _say(as_json, {"paused": False, "was_paused": was}, text)
+    return 0

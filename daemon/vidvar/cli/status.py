@@ -91,7 +91,12 @@ def print_overview(data: dict[str, Any], limit: int) -> None:
     for line in limits:
         print(f"limits: {line}")
     for reason in pauses:
-        print(f"paused: {reason}")
+        if reason.startswith("paused"):
+            print(reason)
+        elif reason.startswith("outside the schedule"):
+            print(f"waiting: {reason}")
+        else:
+            print(f"paused: {reason}")
     for folder, free in free_gb.items():
         print(f"free disk: {free} GB at {folder}")
     counts = data["counts"]

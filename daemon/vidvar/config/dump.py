@@ -79,6 +79,8 @@ def config_as_dict(config: Config) -> dict[str, Any]:
             data[key] = _plain(dataclasses.asdict(value))
         elif f.name == "watches":
             data[key] = [_plain(dataclasses.asdict(w)) for w in value]
+        elif f.name == "schedule":
+            data[key] = [{"days": w.days, "from": w.start, "to": w.end} for w in value]
         else:
             data[key] = _plain(value)
     data["database"] = redact_url(config.database)

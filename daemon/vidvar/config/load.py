@@ -32,6 +32,7 @@ from vidvar.config.schema import (
     EncoderProfile,
     LoggingConfig,
     RetentionConfig,
+    ScheduleWindow,
     WatchConfig,
     WebConfig,
     WorkerConfig,
@@ -244,7 +245,7 @@ def parse_config(data: Any, file: Path | str, *, require_folders: bool = True) -
     base = file.parent
     nested = frozenset(
         {"watches", "extensions", "worker", "logging", "retention", "distinctness"}
-        | {"profiles", "encoders", "database", "notify", "web"}
+        | {"profiles", "encoders", "database", "notify", "web", "schedule"}
     )
     _values, top = read_fields(Config, file, data, "", skip=nested)
     warnings: list[str] = []
@@ -276,6 +277,7 @@ def parse_config(data: Any, file: Path | str, *, require_folders: bool = True) -
     distinctness = attempt(lambda: _read_distinctness(file, given("distinctness"), warnings), None)
     notify = attempt(lambda: read_notify(file, given("notify"), "notify"), None)
     web = attempt(lambda: _read_web(file, given("web")), None)
+    schedule = attempt(lambda: _read_schedule(file, given("schedule")), ())
     problems.check()
     assert profiles and encoders and worker and logging and retention and distinctness
     assert notify and web
@@ -293,8 +295,32 @@ def parse_config(data: Any, file: Path | str, *, require_folders: bool = True) -
         encoders=encoders,
         notify=notify,
         web=web,
+        schedule=schedule,
         warnings=tuple(warnings),
     )
+
+
+def _read_schedule(file: Path, data: Any) -> tuple[ScheduleWindow, ...]:
+    if data is None:
+        return ()
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        raise ConfigError(
+            file, "schedule", f"expected a list of time windows, found {type_name(data)}"
+        )
+    problems = Problems()
+    windows = [
+        problems.attempt(
+            lambda i=i, item=item: read_section(  # type: ignore[misc]
+                ScheduleWindow, file, item, f"schedule[{i}]"
+            ),
+            None,
+        )
+        for i, item in enumerate(data)
+    ]
+    problems.check()
+    return tuple(w for w in windows if w is not None)
 
 
 def _read_web(file: Path, data: Any) -> WebConfig:

@@ -13,6 +13,7 @@ from typing import Any
 
 from vidvar import machine
 from vidvar.effects.catalogue import EffectsProfile, default_effects_profile
+from vidvar.schedule import DAYS_PATTERN, TIME_PATTERN, Schedule, window
 
 DEFAULT_EXTENSIONS = (
     *("mp4", "mov", "m4v", "mkv", "avi", "webm", "mpg", "mpeg"),
@@ -295,6 +296,32 @@ class DistinctnessConfig:
 
 
 @dataclass(frozen=True)
+class ScheduleWindow:
+    """A time window in which new files may start (local time; TZ is honoured)."""
+
+    days: str = setting(
+        "mon-sun",
+        pattern=DAYS_PATTERN,
+        hint="days such as mon-fri, sat,sun or mon,wed-fri",
+        doc="days the window starts on: ranges and lists (mon-fri, sat,sun)",
+    )
+    start: str = setting(
+        "00:00",
+        key="from",
+        pattern=TIME_PATTERN,
+        hint="a time of day such as 19:00",
+        doc="when the window opens (HH:MM)",
+    )
+    end: str = setting(
+        "24:00",
+        key="to",
+        pattern=TIME_PATTERN,
+        hint="a time of day such as 07:00",
+        doc="when it closes; not after `from`: the next day",
+    )
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     """Log level and rendering."""
 
@@ -357,6 +384,10 @@ class Config:
         factory=lambda: {"default": EncoderProfile()}, doc="encoder profiles by name"
     )
     notify: NotifyConfig = setting(factory=NotifyConfig, doc="who is told when a job ends")
+    schedule: tuple[ScheduleWindow, ...] = setting(
+        factory=tuple,
+        doc="windows in which new files may start; without any, always",
+    )
     web: WebConfig = setting(factory=WebConfig, doc="the web page and API")
     path: Path = field(default=Path("vidvar.yaml"), compare=False)  # the file it came from
     warnings: tuple[str, ...] = field(default=(), compare=False)  # deprecated keys and such
@@ -379,6 +410,10 @@ class Config:
             return [self.notify, self.watch(watch).notify]
         except KeyError:
             return [self.notify]
+
+    def work_schedule(self) -> Schedule:
+        """`schedule:` as windows to check moments against."""
+        return Schedule(tuple(window(w.days, w.start, w.end) for w in self.schedule))
 
     def encoder(self, name: str) -> EncoderProfile:
         """The encoder profile called `name` (the default one when it was removed)."""

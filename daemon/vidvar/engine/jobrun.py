@@ -135,17 +135,17 @@ class JobRun:
                     self.claim, run.record.id, State.CANCELLED, "cancelled by request"
                 )
                 raise JobCancelled("cancelled by request")
-            case StopReason.SHUTDOWN:
+            case StopReason.SHUTDOWN | StopReason.PAUSE:
                 run.discard()
                 self.store.requeue_file(self.claim, run.record.id)  # not the file's fault
-                raise Interrupted("the daemon is stopping")
+                raise Interrupted(f"stopped for a {reason}")
             case _:
                 assert_never(reason)
 
     def _check_stop(self) -> None:
         stop = self.ctx.stop
-        if stop.is_set() and stop.reason == StopReason.SHUTDOWN:
-            raise Interrupted("the daemon is stopping")
+        if stop.is_set() and stop.reason in (StopReason.SHUTDOWN, StopReason.PAUSE):
+            raise Interrupted(f"stopped for a {stop.reason}")
         if stop.reason == StopReason.LOST:
             raise LostClaim("the claim on this job was lost")
         if stop.reason == StopReason.CANCEL or self.store.is_cancel_requested(self.claim):

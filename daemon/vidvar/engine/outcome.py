@@ -14,6 +14,7 @@ class StopReason(StrEnum):
     SHUTDOWN = "shutdown"  # the daemon stops: the file goes back, no attempt counted
     CANCEL = "cancel"  # someone cancelled the job
     LOST = "lost"  # another worker holds the job now: touch nothing of it
+    PAUSE = "pause"  # `vidvar pause --now`: the file goes back, no attempt counted
 
 
 @dataclass(frozen=True)

@@ -50,15 +50,28 @@ class StatusSink:
     once and durably.
     """
 
-    def __init__(self, store: JobStore, guard: FolderGuard | None = None) -> None:
+    def __init__(
+        self,
+        store: JobStore,
+        guard: FolderGuard | None = None,
+        *,
+        held: Callable[[], str | None] = lambda: None,
+    ) -> None:
+        """`held` says why new files wait daemon-wide (the schedule, a pause), if they do."""
         self.store = store
         self.guard = guard
+        self.held = held
         self.log = get_logger(component="status")
         self._lock = threading.Lock()
         self._next_write: dict[str, float] = {}
         self._warned: set[str] = set()
 
     def handle(self, event: Event) -> None:
+        if isinstance(event, FileQueued):
+            if event.created and self.held():  # a job that cannot start yet says why
+                with self._lock:
+                    self.write(event.job_id)
+            return
         if not isinstance(event, JobEvent):
             return
         # Job-level changes are written at once; file-level ones (progress, a file
@@ -83,9 +96,12 @@ class StatusSink:
         if job is None:
             return
         folder = JobFolder(job.job_dir, self.guard)
+        held = self.held()
         try:
+            if held and job.state == State.QUEUED:
+                folder.make()  # a job held before it starts says so in its own folder
             folder.write_status(
-                status_document(job, self.store.files(job_id)),
+                status_document(job, self.store.files(job_id), held=held),
                 durable=job.state != State.PROCESSING,
             )
         except OSError as exc:
@@ -94,6 +110,14 @@ class StatusSink:
             self._warn_once(job_id, getattr(exc, "message", str(exc)))
         else:
             self._warned.discard(job_id)
+
+    def write_queued(self, limit: int = 500) -> None:
+        """Rewrite the status.json of the newest queued jobs: why they wait (the
+        schedule, a pause) changed."""
+        for job in self.store.list_jobs(limit=limit):
+            if job.state == State.QUEUED:
+                with self._lock:
+                    self.write(job.id)
 
     def _warn_once(self, job_id: str, error: str) -> None:
         if job_id not in self._warned:

@@ -25,6 +25,7 @@ from vidvar.config import Config, ConfigError, load_config, redact_url
 from vidvar.config.topology import TopologyGate
 from vidvar.engine.notify import NotifySink
 from vidvar.engine.outcome import StopReason
+from vidvar.engine.pausing import WorkGate
 from vidvar.engine.pool import WorkerPool
 from vidvar.engine.retention import DiskGate, Retention
 from vidvar.engine.sdnotify import Notifier
@@ -105,6 +106,7 @@ class Supervisor:
         self.guard = FolderGuard(configured_folders(config))
         self.disk = DiskGate(config)
         self.folders = TopologyGate(config)
+        self.pausing = WorkGate(lambda: self.config, store)
         self.retention = Retention(config, store)
         self.bus = EventBus()
         self.wake = threading.Event()
@@ -112,7 +114,9 @@ class Supervisor:
             store, config, self.bus, self.guard, wake=self.wake, can_claim=self._may_start
         )
         self.log = get_logger(worker_id=self.pool.id)
-        self.bus.subscribe(StatusSink(store, self.guard))
+        self.status = StatusSink(store, self.guard, held=lambda: self.pausing.reason)
+        self.bus.subscribe(self.status)
+        self.pausing.on_change(lambda _reason: self.status.write_queued())
         self.bus.subscribe(LogSink())
         self.bus.subscribe(
             SystemdSink(self.notifier, lambda: store.counts().get(State.QUEUED, 0), self._idle)
@@ -152,8 +156,9 @@ class Supervisor:
             signal.signal(signum, self._on_signal)
 
     def _may_start(self) -> bool:
-        """A new job may start: room on the disks, the folders still apart."""
-        return self.folders.room() and self.disk.room()
+        """A new job may start: room on the disks, the folders still apart, inside the
+        schedule and not paused."""
+        return self.folders.room() and self.disk.room() and self.pausing.room()
 
     def _idle(self) -> str:
         if not self.watching:
@@ -167,7 +172,7 @@ class Supervisor:
         info: dict[str, Any] = {
             "role": "run" if self.watching else "worker",
             "current_job": worker.current_job,
-            "paused": self.folders.problem or self.disk.paused_reason,
+            "paused": self.folders.problem or self.disk.paused_reason or self.pausing.reason,
             "free_gb": self.disk.report(),
             "worker_alive": self.pool.alive,
             "limits": machine.limits().describe(),
@@ -192,7 +197,12 @@ class Supervisor:
             self.store.heartbeat(worker.id, self.health(worker))
 
     def _poll_cancel(self) -> None:
+        self.pausing.refresh()
+        stop_all = self.pausing.stop_running
         for worker, current in self.pool.claims():
+            if stop_all:
+                worker.interrupt(current.job_id, StopReason.PAUSE)
+                continue
             try:
                 if self.store.is_cancel_requested(current):
                     worker.interrupt(current.job_id, StopReason.CANCEL)

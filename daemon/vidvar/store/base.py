@@ -12,6 +12,7 @@ from vidvar.store.models import (
     JobChange,
     NewJob,
     OutputRecord,
+    Pause,
     Recovered,
     Settling,
     WorkerRecord,
@@ -191,3 +192,13 @@ class JobStore(Protocol):
 
     def prune_events(self, keep: int = 20_000) -> None:
         """Forget all but the latest `keep` changes."""
+
+    # controls
+    def set_pause(self, pause: Pause) -> None:
+        """Hold new files (with `pause.now`, stop running encodes) until `pause.until`."""
+
+    def clear_pause(self) -> bool:
+        """Resume; False when nothing was paused."""
+
+    def pause(self, now: float | None = None) -> Pause | None:
+        """The pause in force (an expired one is None)."""

@@ -179,6 +179,27 @@ class WorkerRecord:
 
 
 @dataclass(frozen=True)
+class Pause:
+    """A pause set by a person: new files wait until `until` (None: until resumed);
+    with `now`, running encodes were stopped and their files put back in the queue."""
+
+    until: float | None
+    now: bool
+    by: str  # "cli" or "page"
+    at: float
+
+    def active(self, moment: float) -> bool:
+        """True while the pause holds at `moment`."""
+        return self.until is None or moment < self.until
+
+    def describe(self) -> str:
+        """`paused by request until 21:30`, `paused by request`."""
+        if self.until is None:
+            return "paused by request (vidvar resume, or the page, ends it)"
+        return f"paused by request until {time.strftime('%a %H:%M', time.localtime(self.until))}"
+
+
+@dataclass(frozen=True)
 class Recovered:
     """A job put back by recovery, with what the caller must clean on disk."""
 

@@ -17,9 +17,10 @@ from vidvar.config import config_as_dict
 from vidvar.engine.retention import free_bytes
 from vidvar.jobfolder import JobFolder
 from vidvar.overview import overview
+from vidvar.schedule import local_now
 from vidvar.status import iso, status_document
-from vidvar.store import Job
-from vidvar.units import gigabytes
+from vidvar.store import Job, Pause
+from vidvar.units import gigabytes, parse_duration
 from vidvar.web.files import NotServed, open_inside, read_chunks, recorded_outputs, zip_outputs
 from vidvar.web.state import WebState
 from vidvar.web.uploads import Upload, UploadError
@@ -157,6 +158,51 @@ async def upload(request: Request) -> Response:
         receiving.abandon()  # never a partial file left in the inbox
         raise
     return JSONResponse(placed, status_code=201)
+
+
+def pause_state(request: Request) -> JSONResponse:
+    """GET /api/pause: whether new files wait, and why (a pause, or the schedule)."""
+    state = _state(request)
+    held = state.store.pause()
+    schedule = state.config.work_schedule().closed_reason(local_now())
+    return JSONResponse(
+        {
+            "paused": held is not None,
+            "until": iso(held.until) if held else None,
+            "now": held.now if held else False,
+            "reason": held.describe() if held else schedule,
+            "schedule": schedule,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def pause(request: Request) -> Response:
+    """POST /api/pause {"for": "2h", "now": false}: hold new files (see `vidvar pause`)."""
+    try:
+        body = await request.json() if await request.body() else {}
+    except ValueError:
+        return error('expected a JSON body such as {"for": "2h", "now": false}', 400)
+    if not isinstance(body, dict):
+        return error("expected a JSON object", 400)
+    until = None
+    if body.get("for"):
+        try:
+            until = time.time() + parse_duration(str(body["for"]))
+        except ValueError as exc:
+            return error(str(exc), 400)
+    now = body.get("now", False)
+    if not isinstance(now, bool):
+        return error("`now` must be true or false", 400)
+    store = _state(request).store
+    await run_in_threadpool(store.set_pause, Pause(until=until, now=now, by="page", at=time.time()))
+    return pause_state(request)
+
+
+def resume(request: Request) -> Response:
+    """POST /api/resume: end a pause."""
+    _state(request).store.clear_pause()
+    return pause_state(request)
 
 
 def health(request: Request) -> JSONResponse:

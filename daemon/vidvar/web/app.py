@@ -128,6 +128,9 @@ def create_app(config: Config, store: JobStore, *, host: str) -> Starlette:
         Route("/api/jobs/{job_id}/retry", api.retry, methods=["POST"]),
         Route("/api/uploads", api.upload, methods=["POST"]),
         Route("/api/events", api.events),
+        Route("/api/pause", api.pause_state),
+        Route("/api/pause", api.pause, methods=["POST"]),
+        Route("/api/resume", api.resume, methods=["POST"]),
         Route("/api/health", api.health),
         Mount("/static", app=StaticFiles(directory=_package_dir("static")), name="static"),
     ]

@@ -294,3 +294,15 @@ SELECT MAX(seq) AS seq FROM job_events
 
 -- name: prune_job_events
 DELETE FROM job_events WHERE seq < (SELECT MAX(seq) FROM job_events) - :keep
+
+-- ---------------------------------------------------------------- controls (pause)
+
+-- name: set_control
+INSERT INTO controls (name, value, updated_at) VALUES (:name, :value, :now)
+ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+
+-- name: get_control
+SELECT value, updated_at FROM controls WHERE name = :name
+
+-- name: delete_control
+DELETE FROM controls WHERE name = :name

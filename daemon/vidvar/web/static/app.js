@@ -9,9 +9,12 @@ async function getJSON(url) {
   return answer.json();
 }
 
-async function post(url) {
+async function post(url, data) {
+  const headers = { "X-CSRF-Token": csrf };
+  if (data !== undefined) headers["Content-Type"] = "application/json";
   const answer = await fetch(url, {
-    method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf },
+    method: "POST", credentials: "same-origin", headers,
+    body: data === undefined ? undefined : JSON.stringify(data),
   });
   const body = await answer.json().catch(() => ({}));
   if (!answer.ok) throw new Error(body.error || answer.statusText);
@@ -64,7 +67,31 @@ function onChanges(callback) {
 
 // --- the queue -----------------------------------------------------------------------------
 
+// Pause and resume: every daemon on the store holds new files; "now" stops running encodes.
+async function pauseControls() {
+  const said = document.getElementById("pause-state");
+  const resume = document.getElementById("resume");
+  const pauses = [document.getElementById("pause"), document.getElementById("pause-now")];
+  function show(state) {
+    said.textContent = state.reason ? `New files wait: ${state.reason}` : "Running: new files start as they arrive.";
+    resume.hidden = !state.paused;
+    for (const button of pauses) button.hidden = state.paused;
+  }
+  for (const button of pauses) {
+    button.addEventListener("click", async () => {
+      try { show(await post("/api/pause", { now: button.dataset.now === "true" })); } catch (e) { said.textContent = e.message; }
+    });
+  }
+  resume.addEventListener("click", async () => {
+    try { show(await post("/api/resume")); } catch (e) { said.textContent = e.message; }
+  });
+  const refresh = async () => { try { show(await getJSON("/api/pause")); } catch (e) { said.textContent = e.message; } };
+  setInterval(refresh, 10000);
+  await refresh();
+}
+
 async function queuePage() {
+  pauseControls();
   const tbody = document.querySelector("#jobs tbody");
   const workers = document.getElementById("workers");
   const settling = document.getElementById("settling");
