@@ -401,3 +401,43 @@ def test_run_serves_the_page_too_with_web_with_run(
     assert answer.status_code == 200 and answer.json()["workers"]
     daemon.signal(15)
     assert daemon.wait(timeout=30) == 0
+
+
+def test_metrics_parse_open_to_this_machine_and_signed_in_elsewhere(done_job: Harness) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    token, digest = new_token()
+    web = client(done_job, host="0.0.0.0", password_hash=hash_password("s3cret-pass"))
+    web.headers.pop("authorization", None)
+    assert web.get("/metrics").status_code == 401
+    answer = web.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 401  # the token is not configured yet
+    done_job.ws.data["web"]["api_tokens"] = [digest]
+    web = client(done_job, host="0.0.0.0", **done_job.ws.data["web"])
+    answer = web.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain")
+    done_job.store.register_worker("nas:1:abcdef", "nas", 1)
+    local = TestClient(
+        create_app(done_job.config, done_job.store, host="0.0.0.0"),
+        base_url="http://127.0.0.1:8765",
+        client=("127.0.0.1", 40000),
+    )
+    scraped = local.get("/metrics")
+    assert scraped.status_code == 200 and "vidvar_jobs" in scraped.text
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(scraped.text)
+        for s in family.samples
+    }
+    assert samples[("vidvar_jobs", (("state", "completed"),))] == 1
+    assert samples[("vidvar_jobs", (("state", "queued"),))] == 0
+    assert samples[("vidvar_files", (("state", "completed"),))] == 1
+    assert samples[("vidvar_queue_depth", ())] == 0
+    variations = done_job.ws.data["watch"][0]["variations"]
+    assert samples[("vidvar_variations_total", ())] == variations
+    assert samples[("vidvar_encode_seconds_total", ())] > 0
+    free = [v for (name, labels), v in samples.items() if name == "vidvar_free_disk_bytes"]
+    assert free and all(v > 0 for v in free)
+    beat = ("vidvar_worker_heartbeat_age_seconds", (("host", "nas"), ("worker", "nas:1:abcdef")))
+    assert 0 <= samples[beat] < 60
+    assert all(name.startswith("vidvar_") for name, _labels in samples)

@@ -57,6 +57,9 @@ class JobStore(Protocol):
     def file_counts(self, job_id: str) -> dict[str, int]:
         """Number of a job's files per state."""
 
+    def file_totals(self) -> tuple[dict[str, int], dict[str, float]]:
+        """Files per state, and work totals (variations, job_seconds, video_seconds)."""
+
     def counts(self) -> dict[str, int]:
         """Number of jobs per state."""
 

@@ -121,3 +121,15 @@ class JobsMixin(StoreCore):
         with self._read() as tx:
             rows = tx.all("count_jobs_by_state")
         return {r["state"]: int(r["n"]) for r in rows}
+
+    @retrying
+    def file_totals(self) -> tuple[dict[str, int], dict[str, float]]:
+        """Files per state, and work totals: `variations` made, `job_seconds` from start
+        to end of finished jobs, `video_seconds` of completed sources (for metrics)."""
+        with self._read() as tx:
+            rows = tx.all("count_files_by_state")
+            totals = tx.one("work_totals") or {}
+        return (
+            {r["state"]: int(r["n"]) for r in rows},
+            {k: float(v or 0) for k, v in totals.items()},
+        )

@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vidvar.config import Config
 from vidvar.store import JobStore
-from vidvar.web import api, pages
+from vidvar.web import api, metrics, pages
 from vidvar.web.security import (
     LOCAL_HOSTS,
     SECURITY_HEADERS,
@@ -44,6 +44,12 @@ def _local_host(host_header: str | None) -> bool:
     host = host_header or ""
     host = host[1:].split("]")[0] if host.startswith("[") else host.rsplit(":", 1)[0]
     return host in LOCAL_HOSTS
+
+
+def _from_this_machine(request: Request) -> bool:
+    """True when the request comes from a loopback address."""
+    client = request.client
+    return client is not None and (client.host == "::1" or client.host.startswith("127."))
 
 
 class Guard:
@@ -87,6 +93,8 @@ class Guard:
             return None
         if path.startswith(PUBLIC):
             return None
+        if path == "/metrics" and _from_this_machine(request):
+            return None  # a local Prometheus (or node exporter's neighbour) scrapes freely
         bearer = headers.get("authorization", "")
         if bearer.lower().startswith("bearer ") and token_matches(
             bearer[7:].strip(), self.state.config.web.api_tokens
@@ -94,7 +102,7 @@ class Guard:
             return None  # a script: no cookie, so no CSRF to fear
         session = self.state.sessions.read(request.cookies.get(SESSION_COOKIE))
         if session is None:
-            if path.startswith("/api/"):
+            if path.startswith("/api/") or path == "/metrics":  # scripts: no redirect
                 return JSONResponse({"error": "sign in first (or send an API token)"}, 401)
             return RedirectResponse(f"/login?next={path}", status_code=303)
         request.scope["vidvar_session"] = session
@@ -132,6 +140,7 @@ def create_app(config: Config, store: JobStore, *, host: str) -> Starlette:
         Route("/api/pause", api.pause, methods=["POST"]),
         Route("/api/resume", api.resume, methods=["POST"]),
         Route("/api/health", api.health),
+        Route("/metrics", metrics.metrics),
         Mount("/static", app=StaticFiles(directory=_package_dir("static")), name="static"),
     ]
     app = Starlette(routes=routes)

@@ -306,3 +306,15 @@ SELECT value, updated_at FROM controls WHERE name = :name
 
 -- name: delete_control
 DELETE FROM controls WHERE name = :name
+
+-- ---------------------------------------------------------------- metrics
+
+-- name: count_files_by_state
+SELECT state, COUNT(*) AS n FROM files GROUP BY state
+
+-- name: work_totals
+-- Variations made, and seconds from start to end of every finished job.
+SELECT (SELECT COUNT(*) FROM outputs) AS variations,
+       (SELECT COALESCE(SUM(finished_at - started_at), 0) FROM jobs
+        WHERE finished_at IS NOT NULL AND started_at IS NOT NULL) AS job_seconds,
+       (SELECT COALESCE(SUM(duration), 0) FROM files WHERE state = 'completed') AS video_seconds
