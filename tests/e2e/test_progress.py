@@ -360,3 +360,35 @@ def _pids_with(marker: str) -> list[int]:
                 if marker.encode() in (entry / "cmdline").read_bytes():
                     found.append(int(entry.name))
     return found
+
+
+def test_apprise_tells_a_local_json_endpoint_beside_the_webhooks(
+    workspace: Workspace,
+    clips: ClipFactory,
+    daemon_factory: Callable[..., DaemonProcess],
+    hooks: Hooks,
+) -> None:
+    port = hooks.url.rsplit(":", 1)[1]
+    workspace.data["notify"] = {
+        "webhooks": [{"url": f"{hooks.url}/hook"}],
+        "apprise": [f"json://127.0.0.1:{port}/apprise"],
+    }
+    workspace.write()
+    checked = run_cli("check-config", "--json", config=workspace.config_path)
+    assert json.loads(checked.stdout)["notify"]["apprise"] == ["json://***"]
+    daemon = daemon_factory(workspace.config_path)
+    clips.make(workspace.inbox / "clip.mp4")
+    [(headers, body)] = wait_for(lambda: hooks.bodies("/apprise"), what="Apprise's message")
+    sent = json.loads(body)
+    assert sent["title"] == "vidvar: a job finished" and sent["type"] == "success"
+    assert "clip.mp4" in sent["message"] and "completed: 2 variation(s)" in sent["message"]
+    wait_for(lambda: hooks.bodies("/hook"), what="the webhook beside it")
+    wait_for(lambda: daemon.saw("apprise delivered"), what="the log line")
+
+
+def test_an_apprise_url_it_does_not_know_is_a_config_error(workspace: Workspace) -> None:
+    workspace.data["notify"] = {"apprise": ["nosuchservice://token"]}
+    workspace.write()
+    checked = run_cli("check-config", config=workspace.config_path)
+    assert checked.returncode == 78
+    assert "notify.apprise[0]: Apprise does not understand this URL" in checked.stderr

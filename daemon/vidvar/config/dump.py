@@ -87,6 +87,8 @@ def config_as_dict(config: Config) -> dict[str, Any]:
     if data.get("web", {}).get("password_hash"):
         data["web"]["password_hash"] = "***"
     for notify in [data.get("notify") or {}, *((w.get("notify") or {}) for w in data["watch"])]:
+        # Apprise URLs carry their service's token or password in them.
+        notify["apprise"] = [f"{u.split('://', 1)[0]}://***" for u in notify.get("apprise") or []]
         for hook in notify.get("webhooks") or []:
             if hook.get("secret"):
                 hook["secret"] = "***"

@@ -17,7 +17,7 @@ def read_notify(file: Path, data: Any, path: str) -> NotifyConfig:
     if data is None:
         return NotifyConfig()
     values, section = read_fields(
-        NotifyConfig, file, data, path, skip=frozenset({"webhooks", "on_finish"})
+        NotifyConfig, file, data, path, skip=frozenset({"webhooks", "on_finish", "apprise"})
     )
     hooks = section.data.get("webhooks") or []
     if not isinstance(hooks, list):
@@ -27,7 +27,35 @@ def read_notify(file: Path, data: Any, path: str) -> NotifyConfig:
     )
     if section.has("on_finish"):
         values["on_finish"] = _read_command(section, section.data["on_finish"])
+    if section.has("apprise"):
+        values["apprise"] = _read_apprise(section, section.data["apprise"])
     return NotifyConfig(**values)
+
+
+def _read_apprise(section: Section, raw: Any) -> tuple[str, ...]:
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(u, str) and "://" in u for u in raw):
+        raise section.error(
+            "apprise", f"expected a list of Apprise URLs such as tgram://…, found {type_name(raw)}"
+        )
+    try:
+        import apprise
+    except ImportError:
+        raise section.error(
+            "apprise",
+            "Apprise is not installed here: pip install 'vidvar[apprise]' (the container "
+            "image has it)",
+        ) from None
+    for i, url in enumerate(raw):
+        if not apprise.Apprise().add(url):
+            scheme = url.split("://", 1)[0]
+            raise section.error(
+                f"apprise[{i}]",
+                f"Apprise does not understand this URL (scheme {scheme}://); see "
+                "https://github.com/caronc/apprise/wiki for the services and their URLs",
+            )
+    return tuple(raw)
 
 
 def _read_webhook(file: Path, data: Any, path: str) -> Webhook:

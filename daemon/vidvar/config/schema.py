@@ -127,7 +127,8 @@ class Webhook:
 
 @dataclass(frozen=True)
 class NotifyConfig:
-    """Who is told when a job ends: webhooks and a command (an argument list, no shell)."""
+    """Who is told when a job ends: webhooks, Apprise URLs and a command (an argument list,
+    no shell)."""
 
     webhooks: tuple[Webhook, ...] = setting(
         factory=tuple, doc="HTTP endpoints told when a job ends"
@@ -137,6 +138,10 @@ class NotifyConfig:
     )
     on_finish_timeout: float = setting(
         300.0, above=0, maximum=86400, doc="seconds before on_finish is stopped"
+    )
+    apprise: tuple[str, ...] = setting(
+        factory=tuple,
+        doc="Apprise URLs (tgram://, discord://, mailto://, json://, …) told when a job ends",
     )
 
 

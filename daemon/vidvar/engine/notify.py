@@ -1,4 +1,4 @@
-"""Telling people and tools that a job ended: webhooks and an on_finish command.
+"""Telling people and tools that a job ended: webhooks, Apprise and an on_finish command.
 
 A sink: on JobFinished it queues deliveries and returns at once. Deliveries run
 on a small pool of daemon threads of their own; a webhook that fails or times out
@@ -139,7 +139,7 @@ class NotifySink:
         if not isinstance(event, JobFinished):
             return
         configs = self.config().notify_for(event.watch)
-        if not any(c.webhooks or c.on_finish for c in configs):
+        if not any(c.webhooks or c.on_finish or c.apprise for c in configs):
             return
         job = self.store.get_job(event.job_id)
         if job is None:
@@ -152,6 +152,8 @@ class NotifySink:
                     self._queue(hook, webhook_body(hook, document), kind, job.id)
             if notify.on_finish:
                 self._pool.submit(self._run_command, notify, job.id, event.state, job.job_dir)
+            if notify.apprise:
+                self._pool.submit(self._tell_apprise, notify.apprise, document, kind, job.id)
 
     # -- webhooks --------------------------------------------------------------------
 
@@ -205,6 +207,31 @@ class NotifySink:
         with self._cond:
             heapq.heappush(self._pending, attempt)
             self._cond.notify()
+
+    # -- Apprise -----------------------------------------------------------------------
+
+    def _tell_apprise(
+        self, urls: tuple[str, ...], document: dict[str, Any], kind: str, job_id: str
+    ) -> None:
+        """One message to every Apprise URL (Apprise applies its own timeouts)."""
+        import apprise
+
+        if self._stopped:
+            return
+        sender = apprise.Apprise()
+        for url in urls:
+            sender.add(url)
+        failed = document["state"] == State.FAILED
+        sent = sender.notify(
+            title=f"vidvar: a job {kind}",
+            body=message(document),
+            notify_type=apprise.NotifyType.FAILURE if failed else apprise.NotifyType.SUCCESS,
+        )
+        log = self.log.bind(job_id=job_id, event=kind, services=len(urls))
+        if sent:
+            log.info("apprise delivered")
+        else:
+            log.warning("apprise could not deliver to every service (details above)")
 
     # -- on_finish ---------------------------------------------------------------------
 
