@@ -15,7 +15,27 @@ ROOTFS=$(mktemp -d /var/tmp/vidvar-rootfs.XXXXXX)
 trap 'rm -rf "$ROOTFS"' EXIT
 echo "debootstrap bookworm from $MIRROR (a few minutes, once)" >&2
 debootstrap --variant=minbase bookworm "$ROOTFS" "$MIRROR" >/dev/null
-# What a bookworm-slim image has on top: apt's sources, no docs or caches.
-rm -rf "$ROOTFS"/var/cache/apt/archives/*.deb "$ROOTFS"/var/lib/apt/lists/*
+# What Debian's bookworm-slim image does on top: no docs, manuals or translations (now
+# or from later installs), and apt keeps no downloaded packages or caches.
+cat > "$ROOTFS/etc/dpkg/dpkg.cfg.d/docker" <<'CFG'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+CFG
+cat > "$ROOTFS/etc/apt/apt.conf.d/docker-clean" <<'CFG'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+CFG
+find "$ROOTFS/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+rm -rf "$ROOTFS"/usr/share/man/* "$ROOTFS"/usr/share/info/* "$ROOTFS"/usr/share/locale/*
+rm -rf "$ROOTFS"/var/cache/apt/archives/*.deb "$ROOTFS"/var/cache/apt/*.bin "$ROOTFS"/var/lib/apt/lists/*
 tar -C "$ROOTFS" -c . | podman import - "$IMAGE" >/dev/null
 echo "imported $IMAGE" >&2

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import socket
 import sqlite3
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.support import REPO, ClipFactory, rows, wait_for
@@ -74,41 +77,54 @@ def image() -> str:
     return IMAGE
 
 
+Started = tuple[str, Path, Path]
+
+
 @pytest.fixture
-def container(image: str, tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
-    share, config = tmp_path / "share", tmp_path / "config"
-    share.mkdir()
-    config.mkdir()
-    name = f"vidvar-test-{uuid.uuid4().hex[:8]}"
-    podman(
-        "run",
-        "-d",
-        "--name",
-        name,
-        "--network",
-        "none",
-        "-e",
-        "PUID=1026",
-        "-e",
-        "PGID=100",
-        "-e",
-        "UMASK=0002",
-        "-e",
-        "TZ=Europe/Berlin",
-        "-e",
-        "VIDVAR_SETTLE_SECONDS=1",
-        "-e",
-        "VIDVAR_VARIATIONS=2",
-        "-v",
-        f"{share}:/data",
-        "-v",
-        f"{config}:/config",
-        image,
-    )
-    try:
-        yield name, share, config
-    finally:
+def start(image: str, tmp_path: Path) -> Iterator[Callable[..., Started]]:
+    """Run the image (PUID 1026:100, umask 0002) with a share and a config folder of its
+    own; more podman run options (limits, ports, environment) as arguments."""
+    names: list[str] = []
+
+    def run(*options: str, network: str = "none") -> Started:
+        share, config = tmp_path / f"share{len(names)}", tmp_path / f"config{len(names)}"
+        share.mkdir()
+        config.mkdir()
+        name = f"vidvar-test-{uuid.uuid4().hex[:8]}"
+        names.append(name)
+        environment = {
+            "PUID": "1026",
+            "PGID": "100",
+            "UMASK": "0002",
+            "TZ": "Europe/Berlin",
+            "VIDVAR_SETTLE_SECONDS": "1",
+            "VIDVAR_VARIATIONS": "2",
+        }
+        podman(
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--network",
+            network,
+            *[arg for key, value in environment.items() for arg in ("-e", f"{key}={value}")],
+            "-v",
+            f"{share}:/data",
+            "-v",
+            f"{config}:/config",
+            *options,
+            image,
+        )
+        return name, share, config
+
+    yield run
+    for name in names:
         podman("rm", "-f", "-t", "0", name, check=False)
+
+
+@pytest.fixture
+def container(start: Callable[..., Started]) -> Started:
+    return start()
 
 
 def logs(name: str) -> str:
@@ -163,3 +179,94 @@ def test_the_image_runs_as_puid_with_the_umask_turns_healthy_and_stops_cleanly(
     assert queued == ("queued", "queued")
     assert (share / "inbox" / "slow.mp4").exists()
     assert "job interrupted; it goes back to the queue" in logs(name)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_page_is_served_on_the_published_port_only_with_the_password(
+    start: Callable[..., Started],
+) -> None:
+    port = _free_port()
+    name, _share, config = start("-p", f"127.0.0.1:{port}:8765", network="bridge")
+    said = wait_for(
+        lambda: re.search(r"the page's password is (\S+)", logs(name)),
+        timeout=120,
+        what="the generated password in the log",
+    )
+    password = said.group(1)
+    hashed = (config / "web-password.hash").read_text()
+    assert hashed.startswith("scrypt$") and password not in hashed
+    url = f"http://127.0.0.1:{port}"
+
+    def answers() -> httpx.Response | None:
+        try:
+            return httpx.get(f"{url}/api/jobs", timeout=5)
+        except httpx.HTTPError:
+            return None
+
+    assert wait_for(answers, timeout=120, what="the page on the published port").status_code == 401
+    assert httpx.get(f"{url}/metrics").status_code == 401
+    with httpx.Client(base_url=url, headers={"Origin": url}) as browser:
+        refused = browser.post("/login", data={"password": "not-the-password"})
+        assert "vidvar_session" not in browser.cookies, refused.text[:200]
+        browser.post("/login", data={"password": password})
+        assert browser.get("/api/jobs").status_code == 200
+        assert browser.get("/metrics").text.count("vidvar_jobs{") == 5
+    # Restarted, the password stays the same (and is not printed again).
+    podman("restart", "-t", "10", name, timeout=120)
+    wait_for(lambda: answers() is not None, timeout=120, what="the page after a restart")
+    assert (config / "web-password.hash").read_text() == hashed
+    assert len(re.findall(r"the page's password is", logs(name))) == 1
+
+
+def _peak_memory(name: str) -> int | None:
+    """The container's peak memory from its cgroup (v1 max_usage, v2 memory.peak)."""
+    inspected = json.loads(podman("inspect", name).stdout)[0]
+    path = inspected["State"].get("CgroupPath") or ""
+    for candidate in (
+        Path("/sys/fs/cgroup/memory") / path.lstrip("/") / "memory.max_usage_in_bytes",
+        Path("/sys/fs/cgroup") / path.lstrip("/") / "memory.peak",
+    ):
+        if path and candidate.exists():
+            return int(candidate.read_text())
+    return None
+
+
+def test_a_cpu_and_memory_limit_is_respected_at_1080p(
+    start: Callable[..., Started], clips: ClipFactory, tmp_path: Path
+) -> None:
+    name, share, _config = start("--cpus", "1", "--memory", "1500m")
+    wait_for(lambda: '"ready"' in logs(name), timeout=120, what="the daemon to be ready")
+    batch = tmp_path / "campaign"
+    batch.mkdir()
+    for n in (1, 2):
+        clips.make(batch / f"spot{n}.mp4", seconds=2, size="1920x1080", rate=25)
+    os.chown(batch, 1026, 100)  # copied in by the share's owner, as on a NAS
+    batch.rename(share / "inbox" / "campaign")
+
+    def status() -> str:
+        return podman("exec", name, "vidvar", "status", check=False).stdout
+
+    shown = wait_for(lambda: "limits:" in status() and status(), what="limits in status")
+    assert "1 CPU (cgroup quota)" in shown and "(cgroup limit); 1 file at once" in shown
+    health = podman("exec", name, "vidvar", "health", check=False).stdout
+    assert "1 CPU (cgroup quota)" in health
+    [job] = wait_for(lambda: list((share / "output").glob("campaign-*")), timeout=120, what="job")
+    wait_for(
+        lambda: json.loads((job / "status.json").read_text())["state"] == "completed",
+        timeout=600,
+        what="the 1080p batch to complete under the limits",
+    )
+    document = json.loads((job / "status.json").read_text())
+    assert [f["completed_variations"] for f in document["files"]] == [2, 2]
+    state = json.loads(podman("inspect", name).stdout)[0]["State"]
+    assert state["OOMKilled"] is False and state["Running"] is True
+    assert not re.search(r"killed|out of memory", logs(name), re.IGNORECASE)
+    peak = _peak_memory(name)
+    print(f"peak container memory under --memory 1500m: {peak} bytes")
+    if peak is not None:
+        assert peak < 1500 * 2**20

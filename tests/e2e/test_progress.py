@@ -378,7 +378,7 @@ def test_apprise_tells_a_local_json_endpoint_beside_the_webhooks(
     assert json.loads(checked.stdout)["notify"]["apprise"] == ["json://***"]
     daemon = daemon_factory(workspace.config_path)
     clips.make(workspace.inbox / "clip.mp4")
-    [(headers, body)] = wait_for(lambda: hooks.bodies("/apprise"), what="Apprise's message")
+    [(_headers, body)] = wait_for(lambda: hooks.bodies("/apprise"), what="Apprise's message")
     sent = json.loads(body)
     assert sent["title"] == "vidvar: a job finished" and sent["type"] == "success"
     assert "clip.mp4" in sent["message"] and "completed: 2 variation(s)" in sent["message"]

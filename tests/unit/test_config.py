@@ -389,3 +389,24 @@ def test_schedule_windows_are_read_and_checked(tmp_path: Path) -> None:
     error = error_of(tmp_path, {**base(), "schedule": wrong})
     told = {e.key for e in getattr(error, "errors", [error])}
     assert told == {"schedule[0].days", "schedule[0].from"}
+
+
+def test_every_web_setting_is_reachable_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vidvar.web.security import hash_password
+
+    hashed = hash_password("a long password")
+    tokens = ["a" * 64, "b" * 64]
+    monkeypatch.setenv("VIDVAR_WEB_HOST", "0.0.0.0")
+    monkeypatch.setenv("VIDVAR_WEB_PORT", "9000")
+    monkeypatch.setenv("VIDVAR_WEB_PASSWORD_HASH", hashed)
+    monkeypatch.setenv("VIDVAR_WEB_API_TOKENS", ",".join(tokens))
+    monkeypatch.setenv("VIDVAR_WEB_MAX_UPLOAD_MB", "512")
+    monkeypatch.setenv("VIDVAR_WEB_WITH_RUN", "true")
+    web = load_config(write(tmp_path, base())).web
+    assert (web.host, web.port, web.password_hash) == ("0.0.0.0", 9000, hashed)
+    assert web.api_tokens == tuple(tokens) and web.max_upload_mb == 512 and web.with_run
+    monkeypatch.setenv("VIDVAR_WEB_PORT", "99999")
+    error = error_of(tmp_path, base())
+    assert error.key == "web.port" and "VIDVAR_WEB_PORT" in error.problem

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Mapping
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from vidvar.config.reader import (
     read_section,
     resolve_path,
     type_name,
+    yaml_key,
 )
 from vidvar.config.schema import (
     DEFAULT_EXTENSIONS,
@@ -177,7 +179,11 @@ ENV_WATCH_KEYS = {
 ENV_TOP_KEYS = {
     "VIDVAR_LOG_LEVEL": ("logging", "level"),
     "VIDVAR_LOG_FORMAT": ("logging", "format"),
+    # Every web setting: VIDVAR_WEB_HOST, VIDVAR_WEB_PORT, VIDVAR_WEB_PASSWORD_HASH, …
+    # (api_tokens as a YAML list or comma-separated hashes).
+    **{f"VIDVAR_WEB_{yaml_key(f).upper()}": ("web", yaml_key(f)) for f in fields(WebConfig)},
 }
+_LIST_KEYS = {("web", "api_tokens")}
 
 
 def apply_environment(data: Any, file: Path, environ: Mapping[str, str]) -> tuple[Any, list[str]]:
@@ -191,6 +197,8 @@ def apply_environment(data: Any, file: Path, environ: Mapping[str, str]) -> tupl
         parsed = yaml.safe_load(value) if value.strip() else None
         if var in ENV_TOP_KEYS:
             section, key = ENV_TOP_KEYS[var]
+            if (section, key) in _LIST_KEYS and isinstance(parsed, str):
+                parsed = [part.strip() for part in parsed.split(",") if part.strip()]
             data.setdefault(section, {})
             if isinstance(data[section], dict):
                 data[section][key] = parsed

@@ -52,5 +52,6 @@ def locate(error: ConfigError, positions: Positions) -> ConfigError:
         for candidate in (key, key.replace("[0]", "")):
             if candidate in positions:
                 return error.at(*positions[candidate])
-        key = _LAST_STEP.sub("", key)
+        parent = _LAST_STEP.sub("", key)
+        key = parent if parent != key else ""  # a top-level key the file does not hold
     return error
