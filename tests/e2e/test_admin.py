@@ -504,3 +504,25 @@ def test_init_then_status_in_the_same_folder_finds_the_config(tmp_path: Path) ->
     other = run_cli("init", str(tmp_path / "elsewhere"), cwd=tmp_path / "share", env=env)
     target = tmp_path / "elsewhere" / "vidvar.yaml"
     assert f"vidvar run -c {target}" in other.stdout and f"VIDVAR_CONFIG={target}" in other.stdout
+
+
+def test_completion_offers_the_ids_of_recent_jobs_in_bash_and_fish(
+    workspace: Workspace, clips: ClipFactory, tmp_path: Path
+) -> None:
+    clip = clips.make(tmp_path / "ad.mp4", seconds=1)
+    queued = run_cli("enqueue", str(clip), "--json", config=workspace.config_path)
+    [job_id] = [j["job_id"] for j in json.loads(queued.stdout)["jobs"]]
+    bin_dir = Path(VIDVAR[0]).parent
+    env = {**os.environ, "VIDVAR_CONFIG": str(workspace.config_path)}
+    env["PATH"] = f"{bin_dir}:{env['PATH']}"
+    script = run_cli("completion", "bash").stdout
+    offered = subprocess.run(
+        ["bash", "-c", f'{script}\n_vidvar_job_ids "{job_id[:3]}"'],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert offered.stdout.split() == [job_id]
+    fish = run_cli("completion", "fish").stdout
+    assert '-ka "(vidvar status --ids 2>/dev/null)"' in fish and "-a pause" in fish

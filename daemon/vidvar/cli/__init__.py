@@ -18,6 +18,19 @@ from vidvar.cli.common import fail, load
 from vidvar.errors import AlreadyRunning, ConfigError, ConfigErrors, VidvarError
 
 EX_USAGE = 2
+# What shell completion offers for JOB: recent job ids, asked of vidvar itself
+# (shtab turns this into each shell's own form).
+JOB_IDS = {
+    "bash": "_vidvar_job_ids",
+    "zsh": "($(vidvar status --ids 2>/dev/null))",
+    "fish": "(vidvar status --ids 2>/dev/null)",
+    "tcsh": "`vidvar status --ids`",
+    "preamble": {
+        "bash": "_vidvar_job_ids() {\n"
+        '  compgen -W "$(vidvar status --ids 2>/dev/null)" -- "$1"\n'
+        "}\n"
+    },
+}
 EX_CONFIG = 78
 
 EPILOG = """\
@@ -54,6 +67,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         return follow.follow(config, as_json=args.json, limit=args.limit)
     from vidvar.cli import status
 
+    if args.ids:
+        return status.print_ids(config, args.limit)
     return status.show(config, args.job, as_json=args.json, limit=args.limit)
 
 
@@ -261,9 +276,11 @@ COMMANDS: list[tuple[str, Any, str, str, str]] = [
         "completion",
         cmd_completion,
         "print a shell completion script",
-        "Print the completion script for bash, zsh or tcsh.",
+        "Print the completion script for bash, zsh, fish or tcsh: subcommands, options,\n"
+        "and the ids of recent jobs where a JOB is asked for.",
         "  vidvar completion bash | sudo tee /etc/bash_completion.d/vidvar\n"
-        "  vidvar completion zsh > ~/.zfunc/_vidvar",
+        "  vidvar completion zsh > ~/.zfunc/_vidvar\n"
+        "  vidvar completion fish > ~/.config/fish/completions/vidvar.fish",
     ),
 ]
 
@@ -320,10 +337,14 @@ def build_parser() -> argparse.ArgumentParser:
 def _arguments(subparsers: dict[str, argparse.ArgumentParser]) -> None:
     """Each subcommand's own arguments."""
     p = subparsers["status"]
-    p.add_argument("job", nargs="?", metavar="JOB", help="job id or unique prefix")
+    job = p.add_argument("job", nargs="?", metavar="JOB", help="job id or unique prefix")
+    job.complete = JOB_IDS  # type: ignore[attr-defined]
     p.add_argument("--limit", type=int, default=20, help="how many recent jobs (default 20)")
     p.add_argument(
         "-f", "--follow", action="store_true", help="live view until Ctrl-C (--json: changes)"
+    )
+    p.add_argument(
+        "--ids", action="store_true", help="recent job ids only, one per line (for completion)"
     )
     p = subparsers["enqueue"]
     p.add_argument("paths", nargs="*", metavar="PATH", help="video files or folders")
@@ -342,7 +363,8 @@ def _arguments(subparsers: dict[str, argparse.ArgumentParser]) -> None:
         help="queue again even what was done before (new variations)",
     )
     for name in ("retry", "cancel"):
-        subparsers[name].add_argument("job", metavar="JOB", help="job id or unique prefix")
+        job = subparsers[name].add_argument("job", metavar="JOB", help="job id or unique prefix")
+        job.complete = JOB_IDS  # type: ignore[attr-defined]
     p = subparsers["pause"]
     p.add_argument(
         "--for", dest="for_", metavar="DURATION", help="for a while only: 2h, 90m, 1h30m, 1d"
@@ -360,7 +382,7 @@ def _arguments(subparsers: dict[str, argparse.ArgumentParser]) -> None:
         "--share", metavar="PATH", help="where inbox/output/archive/failed go (default: DIR/share)"
     )
     p.add_argument("--force", action="store_true", help="overwrite an existing config")
-    subparsers["completion"].add_argument("shell", choices=("bash", "zsh", "tcsh"))
+    subparsers["completion"].add_argument("shell", choices=("bash", "zsh", "fish", "tcsh"))
     p = subparsers["web"]
     p.add_argument("--host", help="address to listen on (default: web.host, 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default: web.port, 8765)")

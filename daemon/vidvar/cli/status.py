@@ -18,6 +18,20 @@ from vidvar.store import JobStore, open_store
 from vidvar.units import size_text
 
 
+def print_ids(config: Config, limit: int) -> int:
+    """Recent job ids, one per line (what shell completion offers for JOB)."""
+    try:
+        store = open_store(config.database, readonly=True)
+    except StoreUnavailable:
+        return 0  # nothing to offer
+    try:
+        for job in store.list_jobs(limit=limit):
+            print(job.id)
+    finally:
+        store.close()
+    return 0
+
+
 def show(config: Config, job_ref: str | None, *, as_json: bool, limit: int) -> int:
     """Print status; 1 when JOB is unknown or ambiguous."""
     try:
