@@ -4,7 +4,7 @@
 #   ./dev.sh test     ruff, mypy and the whole test suite (real ffmpeg, SQLite, PostgreSQL)
 #   ./dev.sh test -m "not e2e"   the fast lane: everything but the CLI/daemon subprocesses
 #   ./dev.sh sample   drop a generated test clip into var/inbox
-#   ./dev.sh bench    the benchmarks (README: Benchmarks)
+#   ./dev.sh bench    the benchmarks (docs/benchmarks.md)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -92,11 +92,11 @@ case "$cmd" in
         need_python; need_ffmpeg; need_postgres; need_systemd_tools; need_container_tools; need_browser
         need_venv "[test]"
         say "ruff"
-        "$VENV/bin/ruff" check daemon tests bench
-        "$VENV/bin/ruff" format --check daemon tests bench
+        "$VENV/bin/ruff" check daemon tests bench docs
+        "$VENV/bin/ruff" format --check daemon tests bench docs
         say "mypy"
         "$VENV/bin/mypy" daemon bench
-        say "pytest"
+        say "pytest (tests/unit/test_docs.py builds the docs site with mkdocs --strict)"
         # pytest exits 5 when it collected nothing: that fails the run too. A private
         # basetemp keeps two runs on one machine from pruning each other's folders.
         exec "$VENV/bin/pytest" -q --durations=15 --basetemp "$(mktemp -d /tmp/vidvar-tests.XXXXXX)" "$@"

@@ -148,7 +148,7 @@ def test_upload_watch_progress_see_the_preview_and_download_the_zip(
         what="the queue to list the job",
     )
     driver.save_screenshot(str(tmp_path / "queue.png"))  # type: ignore[attr-defined]
-    keep = os.environ.get("VIDVAR_SCREENSHOTS")  # where to keep them (README pictures)
+    keep = os.environ.get("VIDVAR_SCREENSHOTS")  # where to keep them (the docs pictures)
     if keep:
         for name in ("queue.png", "job.png"):
             shutil.copy(tmp_path / name, Path(keep) / name)

@@ -267,7 +267,7 @@ COMMANDS: list[tuple[str, Any, str, str, str]] = [
         "the web dashboard and JSON API",
         "Serve the dashboard (queue, jobs, upload, health) and its JSON API, by\n"
         "default on 127.0.0.1:8765. Another address needs web.password_hash; for\n"
-        "TLS put it behind a reverse proxy (README: Web dashboard).",
+        "TLS put it behind a reverse proxy (docs: Using it, The web page).",
         "  vidvar web                          # http://127.0.0.1:8765/\n"
         "  vidvar web --hash-password          # for web.password_hash\n"
         "  vidvar web --new-token              # a token for scripts, and its hash",

@@ -50,7 +50,7 @@ def _section(cls: type) -> dict[str, Any]:
     required = ["inbox", "output"] if cls is WatchConfig else []
     section: dict[str, Any] = {
         "type": "object",
-        "description": (cls.__doc__ or "").strip().splitlines()[0],
+        "description": " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split()),
         "properties": properties,
         "additionalProperties": False,
     }

@@ -164,7 +164,7 @@ def _read_text(file: Path, max_bytes: int | None) -> str:
 
 
 # Environment variables that override keys of the one hot folder (the container's
-# simple case: no YAML at all); they win over the file. See README "Container".
+# simple case: no YAML at all); they win over the file. See docs/quick-start.md, "The container".
 ENV_WATCH_KEYS = {
     "VIDVAR_VARIATIONS": "variations",
     "VIDVAR_SETTLE_SECONDS": "settle_seconds",

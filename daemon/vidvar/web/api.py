@@ -1,4 +1,4 @@
-"""The JSON API behind the pages (README "Web dashboard" has curl examples)."""
+"""The JSON API behind the pages (docs/api.md has curl examples)."""
 
 from __future__ import annotations
 
