@@ -4,8 +4,11 @@
 # docker.io/library/debian:bookworm-slim, so that the Containerfile's FROM line is met with
 # `podman build --pull=never`. Does nothing when the image is there already. Needs root.
 #   container/base-image.sh [MIRROR]     (default: http://deb.debian.org/debian)
+#   ARCH=arm64 IMAGE=docker.io/arm64v8/debian:bookworm-slim container/base-image.sh
+#                                        (another architecture, under qemu-user-static)
 set -euo pipefail
-IMAGE=docker.io/library/debian:bookworm-slim
+IMAGE=${IMAGE:-docker.io/library/debian:bookworm-slim}
+ARCH=${ARCH:-$(dpkg --print-architecture)}
 if podman image exists "$IMAGE"; then
     echo "base image $IMAGE is there already" >&2
     exit 0
@@ -14,7 +17,7 @@ MIRROR=${1:-http://deb.debian.org/debian}
 ROOTFS=$(mktemp -d /var/tmp/vidvar-rootfs.XXXXXX)
 trap 'rm -rf "$ROOTFS"' EXIT
 echo "debootstrap bookworm from $MIRROR (a few minutes, once)" >&2
-debootstrap --variant=minbase bookworm "$ROOTFS" "$MIRROR" >/dev/null
+debootstrap --arch="$ARCH" --variant=minbase bookworm "$ROOTFS" "$MIRROR" >/dev/null
 # What Debian's bookworm-slim image does on top: no docs, manuals or translations (now
 # or from later installs), and apt keeps no downloaded packages or caches.
 cat > "$ROOTFS/etc/dpkg/dpkg.cfg.d/docker" <<'CFG'
@@ -37,5 +40,5 @@ CFG
 find "$ROOTFS/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
 rm -rf "$ROOTFS"/usr/share/man/* "$ROOTFS"/usr/share/info/* "$ROOTFS"/usr/share/locale/*
 rm -rf "$ROOTFS"/var/cache/apt/archives/*.deb "$ROOTFS"/var/cache/apt/*.bin "$ROOTFS"/var/lib/apt/lists/*
-tar -C "$ROOTFS" -c . | podman import - "$IMAGE" >/dev/null
+tar -C "$ROOTFS" -c . | podman import --arch "$ARCH" - "$IMAGE" >/dev/null
 echo "imported $IMAGE" >&2

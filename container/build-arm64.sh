@@ -14,13 +14,8 @@ if ! [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
     update-binfmts --enable qemu-aarch64 2>/dev/null || true
 fi
 if ! podman image exists "$BASE" && ! podman pull --arch arm64 "$BASE" 2>/dev/null; then
-    ROOTFS=$(mktemp -d /var/tmp/vidvar-rootfs-arm64.XXXXXX)
-    trap 'rm -rf "$ROOTFS"' EXIT
     echo "debootstrap an arm64 bookworm under qemu (once)" >&2
-    debootstrap --arch=arm64 --variant=minbase bookworm "$ROOTFS" \
-        "${MIRROR:-http://deb.debian.org/debian}" >/dev/null
-    rm -rf "$ROOTFS"/var/cache/apt/archives/*.deb "$ROOTFS"/var/lib/apt/lists/*
-    tar -C "$ROOTFS" -c . | podman import --arch arm64 - "$BASE" >/dev/null
+    ARCH=arm64 IMAGE="$BASE" "$HERE/container/base-image.sh"
 fi
 secret=()
 [ -s /etc/ssl/certs/ca-certificates.crt ] \

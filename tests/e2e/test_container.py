@@ -239,7 +239,8 @@ def _peak_memory(name: str) -> int | None:
 def test_a_cpu_and_memory_limit_is_respected_at_1080p(
     start: Callable[..., Started], clips: ClipFactory, tmp_path: Path
 ) -> None:
-    name, share, _config = start("--cpus", "1", "--memory", "1500m")
+    # --init as well: tini (-s) under another init must run without a warning.
+    name, share, _config = start("--cpus", "1", "--memory", "1500m", "--init")
     wait_for(lambda: '"ready"' in logs(name), timeout=120, what="the daemon to be ready")
     batch = tmp_path / "campaign"
     batch.mkdir()
@@ -266,6 +267,7 @@ def test_a_cpu_and_memory_limit_is_respected_at_1080p(
     state = json.loads(podman("inspect", name).stdout)[0]["State"]
     assert state["OOMKilled"] is False and state["Running"] is True
     assert not re.search(r"killed|out of memory", logs(name), re.IGNORECASE)
+    assert "Tini is not running as PID 1" not in logs(name)
     peak = _peak_memory(name)
     print(f"peak container memory under --memory 1500m: {peak} bytes")
     if peak is not None:

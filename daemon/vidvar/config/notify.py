@@ -39,6 +39,8 @@ def _read_apprise(section: Section, raw: Any) -> tuple[str, ...]:
         raise section.error(
             "apprise", f"expected a list of Apprise URLs such as tgram://…, found {type_name(raw)}"
         )
+    if not raw:
+        return ()  # none: Apprise need not be installed
     try:
         import apprise
     except ImportError:
