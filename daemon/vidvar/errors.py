@@ -100,6 +100,10 @@ class AlreadyRunning(VidvarError):
     """Another `vidvar run` uses this store (exit 78, like a configuration error)."""
 
 
+class PortBusy(VidvarError):
+    """The web page's address is taken by another program (exit 69, EX_UNAVAILABLE)."""
+
+
 class FileProblem(VidvarError):
     """The source file cannot be made into variations; it fails with a note."""
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from vidvar.config import Config
-from vidvar.status import iso, job_phase
-from vidvar.store import Job, JobStore, State
+from vidvar.status import iso, job_eta, job_phase
+from vidvar.store import FileRecord, Job, JobStore, State
 
 
 def workers(store: JobStore, config: Config) -> list[dict[str, Any]]:
@@ -49,9 +49,13 @@ def settling(store: JobStore) -> tuple[list[dict[str, Any]], int]:
     ], total
 
 
-def job_summary(job: Job, counts: dict[str, int] | None = None) -> dict[str, Any]:
-    """One row of the job list."""
+def job_summary(
+    job: Job, counts: dict[str, int] | None = None, files: list[FileRecord] | None = None
+) -> dict[str, Any]:
+    """One row of the job list; with the files of a running job, its speed (× realtime,
+    of the file encoding now) and time left."""
     counts = counts or {}
+    running = [f for f in files or [] if f.state == State.PROCESSING]
     return {
         "job_id": job.id,
         "watch": job.watch,
@@ -59,6 +63,8 @@ def job_summary(job: Job, counts: dict[str, int] | None = None) -> dict[str, Any
         "phase": job_phase(job),
         "waiting_reason": job.waiting_reason if job.state == State.QUEUED else None,
         "progress": job.progress,
+        "speed": running[0].speed if running else None,
+        "eta_seconds": job_eta(job, files) if files else None,
         "files": sum(counts.values()) or None,
         "failed_files": counts.get(State.FAILED, 0),
         "name": Path(job.source_path).name or job.source_path,
@@ -66,6 +72,14 @@ def job_summary(job: Job, counts: dict[str, int] | None = None) -> dict[str, Any
         "created_at": iso(job.created_at),
         "error": job.error,
     }
+
+
+def _files_if_running(store: JobStore, job: Job) -> list[FileRecord] | None:
+    """A running job's files (for its speed and time left); None for the rest, which
+    keeps a long list cheap."""
+    if job.state != State.PROCESSING:
+        return None
+    return store.files(job.id, with_outputs=False)
 
 
 def overview(store: JobStore, config: Config, limit: int) -> dict[str, Any]:
@@ -79,5 +93,7 @@ def overview(store: JobStore, config: Config, limit: int) -> dict[str, Any]:
         "workers": workers(store, config),
         "settling": pending,
         "settling_total": pending_total,
-        "jobs": [job_summary(j, store.file_counts(j.id)) for j in jobs],
+        "jobs": [
+            job_summary(j, store.file_counts(j.id), _files_if_running(store, j)) for j in jobs
+        ],
     }

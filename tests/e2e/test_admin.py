@@ -526,3 +526,16 @@ def test_completion_offers_the_ids_of_recent_jobs_in_bash_and_fish(
     assert offered.stdout.split() == [job_id]
     fish = run_cli("completion", "fish").stdout
     assert '-ka "(vidvar status --ids 2>/dev/null)"' in fish and "-a pause" in fish
+
+
+def test_vidvar_web_on_a_busy_port_says_so_in_one_sentence_and_exits_69(
+    workspace: Workspace,
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_cli("web", "--port", str(port), config=workspace.config_path, timeout=30)
+    assert done.returncode == 69
+    assert f"port {port} on 127.0.0.1 is already in use" in done.stderr
+    assert "Traceback" not in done.stderr and "Errno" not in done.stderr

@@ -108,6 +108,12 @@ def test_pause_now_from_the_page_puts_the_running_file_back_and_resume_finishes_
     running = wait_encoding(workspace)
     page = wait_for(lambda: _get(f"{url}/"), what="the page")
     assert 'id="pause-now"' in page
+
+    def timed_row() -> dict[str, object] | None:
+        rows = httpx.get(f"{url}/api/jobs").json()["jobs"]
+        return next((r for r in rows if r["speed"] and r["eta_seconds"] is not None), None)
+
+    wait_for(timed_row, what="the running job's row to carry speed and time left")
     origin = {"Origin": url}
     answer = httpx.post(f"{url}/api/pause", json={"now": True}, headers=origin)
     assert answer.status_code == 200 and answer.json()["paused"] is True, answer.text

@@ -441,3 +441,27 @@ def test_metrics_parse_open_to_this_machine_and_signed_in_elsewhere(done_job: Ha
     beat = ("vidvar_worker_heartbeat_age_seconds", (("host", "nas"), ("worker", "nas:1:abcdef")))
     assert 0 <= samples[beat] < 60
     assert all(name.startswith("vidvar_") for name, _labels in samples)
+
+
+def test_every_error_is_json_with_its_status_and_a_bad_parameter_is_a_400(
+    done_job: Harness,
+) -> None:
+    web = client(done_job)
+    for path, status in (
+        ("/api/jobs?limit=abc", 400),
+        ("/api/jobs?limit=-3", 400),
+        ("/api/nope", 404),
+        ("/api/jobs/zzzz", 404),
+        ("/api/jobs/0123456789ab/zip", 404),
+    ):
+        answer = web.get(path)
+        assert answer.status_code == status, path
+        assert answer.headers["content-type"] == "application/json", path
+        assert answer.json()["error"], path
+    wrong_method = web.delete("/api/jobs")
+    assert wrong_method.status_code == 405 and "method" in wrong_method.json()["error"]
+    page = web.get("/jobs/zzzz")
+    assert page.status_code == 404 and "No such job" in page.text
+    assert web.get("/no/such/page").status_code == 404
+    [row] = web.get("/api/jobs").json()["jobs"]
+    assert {"speed", "eta_seconds"} <= set(row)

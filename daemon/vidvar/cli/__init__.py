@@ -15,9 +15,10 @@ from typing import Any
 
 from vidvar import __version__
 from vidvar.cli.common import fail, load
-from vidvar.errors import AlreadyRunning, ConfigError, ConfigErrors, VidvarError
+from vidvar.errors import AlreadyRunning, ConfigError, ConfigErrors, PortBusy, VidvarError
 
 EX_USAGE = 2
+EX_UNAVAILABLE = 69  # sysexits.h: the web page's port is taken
 # What shell completion offers for JOB: recent job ids, asked of vidvar itself
 # (shtab turns this into each shell's own form).
 JOB_IDS = {
@@ -36,8 +37,8 @@ EX_CONFIG = 78
 EPILOG = """\
 The config file is -c/--config, else $VIDVAR_CONFIG, else ./vidvar.yaml, else
 ~/.config/vidvar/vidvar.yaml (not for root), else /etc/vidvar/vidvar.yaml.
-Exit codes: 0 ok, 1 failure, 2 usage, 78 configuration error (or a daemon
-already running on the same store).
+Exit codes: 0 ok, 1 failure, 2 usage, 69 the web port is taken, 78 configuration
+error (or a daemon already running on the same store).
 """
 
 
@@ -412,6 +413,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(f"configuration error: {exc}", as_json=as_json, code=EX_CONFIG)
     except AlreadyRunning as exc:
         return fail(exc.message, as_json=as_json, code=EX_CONFIG)
+    except PortBusy as exc:
+        return fail(exc.message, as_json=as_json, code=EX_UNAVAILABLE)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

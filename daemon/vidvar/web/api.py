@@ -49,7 +49,10 @@ def _job(request: Request) -> Job | None:
 def jobs(request: Request) -> JSONResponse:
     """GET /api/jobs: newest first, with state, phase, progress and name."""
     state = _state(request)
-    limit = min(max(int(request.query_params.get("limit", "50") or 50), 1), 1000)
+    raw = request.query_params.get("limit") or "50"
+    if not raw.isdigit():
+        return error(f"limit must be a whole number from 1 to 1000, not {raw[:20]!r}", 400)
+    limit = min(max(int(raw), 1), 1000)
     data = overview(state.store, state.config, limit)
     name = request.query_params.get("name")
     if name:

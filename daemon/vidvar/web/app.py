@@ -17,6 +17,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -24,6 +25,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vidvar.config import Config
+from vidvar.log import get_logger
 from vidvar.store import JobStore
 from vidvar.web import api, metrics, pages
 from vidvar.web.security import (
@@ -113,6 +115,24 @@ class Guard:
         return None
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """404, 405 and the like: JSON under /api/, a page elsewhere; the status kept."""
+    assert isinstance(exc, HTTPException)
+    if request.url.path.startswith("/api/") or exc.status_code != 404:
+        words = {404: "no such address", 405: "this address does not take that method"}
+        message = words.get(exc.status_code, str(exc.detail))
+        return JSONResponse({"error": message}, status_code=exc.status_code)
+    return pages.missing(request)
+
+
+async def _crash(request: Request, exc: Exception) -> Response:
+    """A bug: the log has the traceback, the client a JSON 500 (never a traceback)."""
+    get_logger(component="web").error(
+        "request failed", path=request.url.path, exc_info=(type(exc), exc, exc.__traceback__)
+    )
+    return JSONResponse({"error": "internal error (the log has the details)"}, status_code=500)
+
+
 def _package_dir(name: str) -> Path:
     return Path(str(resources.files("vidvar.web").joinpath(name)))
 
@@ -143,7 +163,10 @@ def create_app(config: Config, store: JobStore, *, host: str) -> Starlette:
         Route("/metrics", metrics.metrics),
         Mount("/static", app=StaticFiles(directory=_package_dir("static")), name="static"),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: _http_error, Exception: _crash},
+    )
     app.state.vidvar = state
     app.add_middleware(Guard, state=state)
     return app

@@ -48,9 +48,16 @@ def job(request: Request) -> Response:
         else None
     )
     if found is None:
-        return _render(request, "missing.html", page="queue")
+        return missing(request)
     document = status_document(found, state.store.files(found.id))
     return _render(request, "job.html", page="job", job=document)
+
+
+def missing(request: Request) -> Response:
+    """The page for a job or address that is not there, with HTTP 404."""
+    response = _render(request, "missing.html", page="queue")
+    response.status_code = 404
+    return response
 
 
 def upload(request: Request) -> Response:

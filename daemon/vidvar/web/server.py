@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 import threading
 
 import uvicorn
 
 from vidvar.config import Config
-from vidvar.errors import ConfigError
+from vidvar.errors import ConfigError, PortBusy
 from vidvar.log import get_logger
 from vidvar.store import JobStore
 from vidvar.web.app import create_app
@@ -28,6 +30,27 @@ def listen_address(config: Config, host: str | None, port: int | None) -> tuple[
     return host, port
 
 
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket of the page; PortBusy in plain words when it is taken."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((host, port), family=family, backlog=128)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PortBusy(
+                f"port {port} on {host} is already in use by another program (another "
+                "vidvar web?): stop it, or choose another port with --port or web.port",
+                str(exc),
+            ) from None
+        if exc.errno == errno.EACCES:
+            raise PortBusy(
+                f"port {port} on {host} may not be used by this user (ports below 1024 "
+                "need root): choose another with --port or web.port",
+                str(exc),
+            ) from None
+        raise PortBusy(f"cannot listen on {host}:{port}: {exc.strerror or exc}", str(exc)) from None
+
+
 def make_server(config: Config, store: JobStore, host: str, port: int) -> uvicorn.Server:
     """A uvicorn server for the app (its own signal handling only on the main thread)."""
     app = create_app(config, store, host=host)
@@ -46,9 +69,10 @@ def make_server(config: Config, store: JobStore, host: str, port: int) -> uvicor
 
 
 def serve(config: Config, store: JobStore, host: str, port: int) -> int:
-    """`vidvar web` in the foreground until SIGTERM/SIGINT."""
+    """`vidvar web` in the foreground until SIGTERM/SIGINT (PortBusy when it cannot listen)."""
+    listening = bind(host, port)
     get_logger(component="web").info("web page", url=f"http://{host}:{port}/")
-    make_server(config, store, host, port).run()
+    make_server(config, store, host, port).run(sockets=[listening])
     return 0
 
 
@@ -57,8 +81,11 @@ class Background:
 
     def __init__(self, config: Config, store: JobStore) -> None:
         host, port = listen_address(config, None, None)
+        self.socket = bind(host, port)  # a taken port stops `vidvar run` before it starts
         self.server = make_server(config, store, host, port)
-        self.thread = threading.Thread(target=self.server.run, name="web", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.socket]}, name="web", daemon=True
+        )
         self.url = f"http://{host}:{port}/"
 
     def start(self) -> None:
