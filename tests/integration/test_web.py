@@ -235,7 +235,12 @@ def test_an_upload_streams_into_the_inbox_under_a_hidden_name_first(
         timeout=60,
     )
     assert answer.status_code == 201, answer.text
-    assert answer.json() == {"watch": "ads", "kind": "file", "placed": ["my clip.mp4"]}
+    placed = answer.json()
+    assert placed.pop("upload_id") and placed == {
+        "watch": "ads",
+        "kind": "file",
+        "placed": ["my clip.mp4"],
+    }
     assert all(name.startswith(".vidvar-upload-") for name in seen["during"])
     assert (ws.inbox / "my clip.mp4").read_bytes() == clip  # never outside the inbox
     assert sorted(p.name for p in ws.inbox.iterdir()) == ["my clip.mp4"]

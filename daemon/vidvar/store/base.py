@@ -45,6 +45,9 @@ class JobStore(Protocol):
     def match_jobs(self, job_ref: str, *, limit: int = 10) -> list[Job]:
         """The job with this id, or the jobs whose id starts with it."""
 
+    def jobs_for_source(self, watch: str, source_path: str) -> list[Job]:
+        """The jobs queued from `source_path` of hot folder `watch`, newest first."""
+
     def list_jobs(self, *, limit: int = 50) -> list[Job]:
         """Newest jobs first."""
 

@@ -84,6 +84,13 @@ class JobsMixin(StoreCore):
         return [job_from(r) for r in rows]
 
     @retrying
+    def jobs_for_source(self, watch: str, source_path: str) -> list[Job]:
+        """The jobs queued from `source_path` of hot folder `watch`, newest first."""
+        with self._read() as tx:
+            rows = tx.all("jobs_for_source", watch=watch, source_path=source_path)
+        return [job_from(r) for r in rows]
+
+    @retrying
     def list_jobs(self, *, limit: int = 50) -> list[Job]:
         """Newest jobs first."""
         with self._read() as tx:

@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -147,7 +148,14 @@ async def upload(request: Request) -> Response:
         async for chunk in request.stream():
             await run_in_threadpool(parser.write, chunk)
         parser.finalize()
-        placed = await run_in_threadpool(receiving.finish)
+        earlier: dict[str, Any] = {}
+
+        def note_earlier(watch: str, final: Path) -> None:
+            # The jobs its path had before it appears: its own job is the one that was not.
+            jobs = state.store.jobs_for_source(watch, str(final))
+            earlier.update(path=str(final), ids=frozenset(j.id for j in jobs))
+
+        placed = await run_in_threadpool(receiving.finish, note_earlier)
     except UploadError as exc:
         receiving.abandon()
         return error(exc.message, exc.status)
@@ -160,7 +168,28 @@ async def upload(request: Request) -> Response:
     except BaseException:
         receiving.abandon()  # never a partial file left in the inbox
         raise
+    placed["upload_id"] = state.uploads.add(placed["watch"], earlier["path"], earlier["ids"])
     return JSONResponse(placed, status_code=201)
+
+
+def upload_state(request: Request) -> Response:
+    """GET /api/uploads/{id}: the job made of that upload, once the watcher queued it."""
+    state = _state(request)
+    upload_id = request.path_params["upload_id"]
+    placed = state.uploads.get(upload_id)
+    if placed is None:
+        return error("no such upload (ids are kept while this page runs)", 404)
+    jobs = state.store.jobs_for_source(placed.watch, placed.source_path)
+    job = next((j for j in jobs if j.id not in placed.earlier), None)
+    return JSONResponse(
+        {
+            "upload_id": upload_id,
+            "watch": placed.watch,
+            "job_id": job.id if job else None,
+            "state": job.state if job else "settling",
+        },
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def pause_state(request: Request) -> JSONResponse:

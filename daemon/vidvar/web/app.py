@@ -155,6 +155,7 @@ def create_app(config: Config, store: JobStore, *, host: str) -> Starlette:
         Route("/api/jobs/{job_id}/cancel", api.cancel, methods=["POST"]),
         Route("/api/jobs/{job_id}/retry", api.retry, methods=["POST"]),
         Route("/api/uploads", api.upload, methods=["POST"]),
+        Route("/api/uploads/{upload_id}", api.upload_state),
         Route("/api/events", api.events),
         Route("/api/pause", api.pause_state),
         Route("/api/pause", api.pause, methods=["POST"]),

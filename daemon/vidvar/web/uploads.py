@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -191,8 +192,11 @@ class Upload:
             raise UploadError("variations must be a whole number from 1 to 100")
         return int(raw)
 
-    def finish(self) -> dict[str, Any]:
-        """Move the complete upload into the inbox; what was placed there."""
+    def finish(
+        self, before: Callable[[str, Path], None] = lambda _watch, _path: None
+    ) -> dict[str, Any]:
+        """Move the complete upload into the inbox; what was placed there. `before(watch,
+        final path)` runs just before it appears there (the watcher may see it at once)."""
         if not self.files or self.temp is None or self.watch is None:
             raise UploadError("no files in the upload")
         variations = self.variations()
@@ -200,6 +204,7 @@ class Upload:
         single = len(self.files) == 1 and len(self.files[0]) == 1 and variations is None
         if single:
             final = unique_destination(inbox / self.files[0][0])
+            before(self.watch.name, final)
             os.rename(self.temp / self.files[0][0], final)
             self.temp.rmdir()
             self.temp = None
@@ -218,6 +223,7 @@ class Upload:
         else:
             name = time.strftime("upload-%Y%m%d-%H%M%S")
         final = unique_destination(inbox / name)
+        before(self.watch.name, final)
         os.rename(source, final)
         with contextlib.suppress(OSError):
             self.temp.rmdir()

@@ -41,6 +41,12 @@ SELECT * FROM jobs WHERE source_key = :source_key
 -- name: job_by_id
 SELECT * FROM jobs WHERE id = :id
 
+-- name: jobs_for_source
+-- The jobs made of what arrived at this path of a hot folder, newest first (an upload
+-- is followed to the one that was not there before it).
+SELECT * FROM jobs WHERE watch = :watch AND source_path = :source_path
+ORDER BY created_at DESC LIMIT 100
+
 -- name: jobs_by_prefix
 SELECT * FROM jobs WHERE substr(id, 1, :length) = :prefix ORDER BY created_at DESC LIMIT :limit
 

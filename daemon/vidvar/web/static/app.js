@@ -223,10 +223,9 @@ function uploadPage() {
       const answer = JSON.parse(request.responseText || "{}");
       if (request.status !== 201) { result.textContent = answer.error || `upload failed (${request.status})`; return; }
       result.textContent = `Uploaded ${answer.placed.join(", ")}; waiting for its job…`;
-      const name = answer.placed[0];
-      for (;;) {  // the watcher queues it once it has settled
-        const data = await getJSON(`/api/jobs?limit=50&name=${encodeURIComponent(name)}`);
-        if (data.jobs.length) { window.location.href = `/jobs/${data.jobs[0].job_id}`; return; }
+      for (;;) {  // the watcher queues it once it has settled: follow exactly this upload's job
+        const upload = await getJSON(`/api/uploads/${answer.upload_id}`);
+        if (upload.job_id) { window.location.href = `/jobs/${upload.job_id}`; return; }
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     };
