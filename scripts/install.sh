@@ -108,10 +108,17 @@ VENV="$ROOT$PREFIX"
 say "vidvar into $VENV"
 "$PYTHON" -m venv --clear "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-EXTRA=""
+EXTRAS=()
 CONFIG="$ROOT$SYSCONFDIR/vidvar/vidvar.yaml"
 if [ -f "$CONFIG" ] && grep -Eq '^database:[[:space:]]*postgres(ql)?://' "$CONFIG"; then
-    EXTRA="[postgres]"                     # the config names PostgreSQL: its driver too
+    EXTRAS+=(postgres)                     # the config names PostgreSQL: its driver too
+fi
+if [ -f "$CONFIG" ] && grep -Eq '^[[:space:]]+apprise:[[:space:]]*(\[[^]]|$)' "$CONFIG"; then
+    EXTRAS+=(apprise)                      # the config sends through Apprise
+fi
+EXTRA=""
+if [ ${#EXTRAS[@]} -gt 0 ]; then
+    EXTRA="[$(IFS=,; echo "${EXTRAS[*]}")]"
 fi
 # setuptools builds in the source tree and reuses its build/ folder: files removed
 # since an earlier install would come back. Build from scratch.
