@@ -92,6 +92,7 @@ def file_document(f: FileRecord) -> dict[str, Any]:
                 "effects": o.effects,
                 "seed": o.seed,
                 "figures": o.figures,
+                "verdict": o.verdict,
             }
             for o in f.outputs
         ],

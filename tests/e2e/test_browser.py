@@ -141,7 +141,7 @@ def test_upload_watch_progress_see_the_preview_and_download_the_zip(
     [archive] = wait_for(zipped, timeout=60, what="the ZIP download")
     wait_for(lambda: not list(downloads.glob("*.crdownload")), what="the download to finish")
     names = zipfile.ZipFile(archive).namelist()
-    assert sorted(names) == ["広告クリップ_var01.mp4", "広告クリップ_var02.mp4"]
+    assert sorted(names) == ["manifest.csv", "広告クリップ_var01.mp4", "広告クリップ_var02.mp4"]
     driver.get(f"{web}/")  # type: ignore[attr-defined]
     wait_for(
         lambda: "completed" in driver.find_element(By.ID, "jobs").text,  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ try to leave the job folder, the ZIP, uploads streamed into the inbox."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -73,7 +74,7 @@ def test_api_shapes_and_a_zip_of_exactly_the_outputs(done_job: Harness) -> None:
         o["path"]: Path(job["job_dir"], o["path"]).read_bytes()
         for o in document["files"][0]["outputs"]
     }
-    assert sorted(archive.namelist()) == sorted(outputs)
+    assert sorted(archive.namelist()) == sorted([*outputs, "manifest.csv"])
     assert all(md5(archive.read(n)) == md5(data) for n, data in outputs.items())
     first = document["files"][0]["outputs"][0]["path"]
     assert web.get(f"/api/jobs/{job['job_id']}/files/{first}").content == outputs[first]
@@ -116,7 +117,7 @@ def test_a_job_folder_swapped_for_a_link_serves_nothing(done_job: Harness, tmp_p
     [output] = [p.name for p in elsewhere.glob("*_var01.mp4")]
     assert web.get(f"/api/jobs/{job['job_id']}/files/{output}").status_code == 404
     zipped = zipfile.ZipFile(io.BytesIO(web.get(f"/api/jobs/{job['job_id']}/zip").content))
-    assert zipped.namelist() == []
+    assert zipped.namelist() == ["manifest.csv"]  # the store's list; no file through the link
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
@@ -470,3 +471,51 @@ def test_every_error_is_json_with_its_status_and_a_bad_parameter_is_a_400(
     assert web.get("/no/such/page").status_code == 404
     [row] = web.get("/api/jobs").json()["jobs"]
     assert {"speed", "eta_seconds"} <= set(row)
+
+
+def test_review_approves_variations_and_the_approved_zip_holds_them_with_a_manifest(
+    done_job: Harness,
+) -> None:
+    web = client(done_job)
+    [job] = web.get("/api/jobs").json()["jobs"]
+    base = f"/api/jobs/{job['job_id']}"
+    document = web.get(base).json()
+    [clip] = document["files"]
+    assert all(o["verdict"] is None for o in clip["outputs"])
+    assert web.get(f"{base}/zip?verdict=approved").status_code == 404  # none approved yet
+    first, second = clip["outputs"][0], clip["outputs"][1]
+    for output in (first, second):
+        answer = web.post(
+            f"{base}/review",
+            json={"file": "clip.mp4", "variation": output["variation"], "verdict": "approved"},
+        )
+        assert answer.status_code == 200 and answer.json()["verdict"] == "approved"
+    rejected = {"file": "clip.mp4", "variation": first["variation"], "verdict": "rejected"}
+    assert web.post(f"{base}/review", json=rejected).status_code == 200
+    assert web.post(f"{base}/review", json={**rejected, "verdict": "approved"}).status_code == 200
+    on_disk = json.loads(Path(job["job_dir"], "status.json").read_text())
+    verdicts = [o["verdict"] for o in on_disk["files"][0]["outputs"]]
+    assert verdicts[:2] == ["approved", "approved"] and set(verdicts[2:]) <= {None}
+    for wrong, status in (
+        ({"file": "clip.mp4", "variation": 99, "verdict": "approved"}, 404),
+        ({"file": "other.mp4", "variation": 1, "verdict": "approved"}, 404),
+        ({"file": "clip.mp4", "variation": 1, "verdict": "maybe"}, 400),
+        ({"file": "clip.mp4", "variation": "1", "verdict": "approved"}, 400),
+    ):
+        answer = web.post(f"{base}/review", json=wrong)
+        assert answer.status_code == status and answer.json()["error"], wrong
+    archive = zipfile.ZipFile(io.BytesIO(web.get(f"{base}/zip?verdict=approved").content))
+    assert sorted(archive.namelist()) == sorted([first["path"], second["path"], "manifest.csv"])
+    rows = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode())))
+    assert [r["path"] for r in rows] == [first["path"], second["path"]]
+    assert {r["verdict"] for r in rows} == {"approved"} and all(r["effects"] for r in rows)
+    assert rows[0]["file"] == "clip.mp4" and int(rows[0]["size"]) == first["size"]
+    chosen = web.get(f"{base}/zip?outputs={second['path']}")
+    assert zipfile.ZipFile(io.BytesIO(chosen.content)).namelist() == [
+        "manifest.csv",
+        second["path"],
+    ]
+    assert web.get(f"{base}/zip?outputs=nope.mp4").status_code == 400
+    listed = web.get(f"{base}/manifest.csv")
+    assert listed.headers["content-type"].startswith("text/csv")
+    assert len(list(csv.DictReader(io.StringIO(listed.text)))) == len(clip["outputs"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 from vidvar.errors import LostClaim, StoreCorrupt, StoreUnavailable
 from vidvar.store.base import JobStore
 from vidvar.store.models import (
+    VERDICTS,
     Claim,
     FileRecord,
     Job,
@@ -57,6 +58,7 @@ def open_store(database: str, *, readonly: bool = False) -> JobStore:
 
 
 __all__ = [
+    "VERDICTS",
     "Claim",
     "FileRecord",
     "Job",

@@ -29,6 +29,16 @@ class AdminMixin(StoreCore):
             return str(row["state"])
 
     @retrying
+    def set_verdict(self, job_id: str, name: str, variation: int, verdict: str | None) -> bool:
+        """Record a person's verdict on one output (None clears it); False when the job
+        has no such file or variation."""
+        with self._write() as tx:
+            changed = tx.run(
+                "set_verdict", job_id=job_id, name=name, variation=variation, verdict=verdict
+            )
+        return changed > 0
+
+    @retrying
     def retry(self, job_id: str) -> int:
         """Re-queue the failed and cancelled files of a finished job (reading sources
         back from failed_dir), or wake a job waiting on an environmental cause at once;

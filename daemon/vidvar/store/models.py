@@ -103,6 +103,9 @@ class Job:
     problem: str | None = None  # every file fails with this (a batch's bad vidvar.yaml)
 
 
+VERDICTS = ("approved", "rejected")
+
+
 @dataclass(frozen=True)
 class OutputRecord:
     """One verified output of a file."""
@@ -113,6 +116,7 @@ class OutputRecord:
     effects: dict[str, Any]
     seed: int
     figures: dict[str, Any] | None = None  # measured distances (see vidvar.quality.figures)
+    verdict: str | None = None  # a person's review: approved, rejected, or None
 
 
 @dataclass(frozen=True)

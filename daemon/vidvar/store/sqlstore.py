@@ -190,6 +190,7 @@ def output_from(row: Mapping[str, Any]) -> OutputRecord:
         effects=json.loads(row["effects"]),
         seed=row["seed"],
         figures=_json(row["figures"]),
+        verdict=row.get("verdict"),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +16,21 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from vidvar import __version__
 from vidvar.config import config_as_dict
 from vidvar.engine.retention import free_bytes
+from vidvar.engine.sinks import StatusSink
 from vidvar.jobfolder import JobFolder
 from vidvar.overview import overview
 from vidvar.schedule import local_now
 from vidvar.status import iso, status_document
-from vidvar.store import Job, Pause
+from vidvar.store import VERDICTS, FileRecord, Job, Pause
 from vidvar.units import gigabytes, parse_duration
-from vidvar.web.files import NotServed, open_inside, read_chunks, recorded_outputs, zip_outputs
+from vidvar.web.files import (
+    NotServed,
+    manifest_csv,
+    open_inside,
+    read_chunks,
+    recorded_outputs,
+    zip_outputs,
+)
 from vidvar.web.state import WebState
 from vidvar.web.uploads import Upload, UploadError
 
@@ -71,19 +79,84 @@ def job(request: Request) -> Response:
 
 
 def job_zip(request: Request) -> Response:
-    """GET /api/jobs/{id}/zip: every output, one ZIP, streamed."""
+    """GET /api/jobs/{id}/zip: every output and the manifest, one ZIP, streamed;
+    `?verdict=approved` only the approved ones, `?outputs=a.mp4,b.mp4` only those."""
     found = _job(request)
     if found is None:
         return error("no such job", 404)
     files = _state(request).store.files(found.id)
     if not recorded_outputs(files):
         return error("this job has no outputs (yet)", 404)
+    keep = _chosen(request, files)
+    if isinstance(keep, Response):
+        return keep
     name = f"{JobFolder(found.job_dir).path.name}.zip"
     return StreamingResponse(
-        zip_outputs(found, files),
+        zip_outputs(found, files, keep),
         media_type="application/zip",
         headers={"Content-Disposition": _attachment(name)},
     )
+
+
+def _chosen(request: Request, files: list[FileRecord]) -> Callable[[str], bool] | Response:
+    """Which outputs a ZIP holds: all, those with a verdict, or those named."""
+    verdict = request.query_params.get("verdict")
+    named = request.query_params.get("outputs")
+    if verdict is not None:
+        if verdict not in VERDICTS:
+            return error(f"verdict must be one of {', '.join(VERDICTS)}", 400)
+        paths = {o.path for f in files for o in f.outputs if o.verdict == verdict}
+        if not paths:
+            return error(f"no output of this job is {verdict} yet", 404)
+        return paths.__contains__
+    if named is not None:
+        wanted = {p for p in named.split(",") if p}
+        unknown = wanted - set(recorded_outputs(files))
+        if not wanted or unknown:
+            return error(f"no such outputs in this job: {', '.join(sorted(unknown))}", 400)
+        return wanted.__contains__
+    return lambda _path: True
+
+
+def manifest(request: Request) -> Response:
+    """GET /api/jobs/{id}/manifest.csv: one row per output (file, variation, format,
+    path, size, duration, effects in words, seed, verdict)."""
+    found = _job(request)
+    if found is None:
+        return error("no such job", 404)
+    text = manifest_csv(_state(request).store.files(found.id))
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": _attachment(f"{found.id}-manifest.csv")},
+    )
+
+
+async def review(request: Request) -> Response:
+    """POST /api/jobs/{id}/review {"file": NAME, "variation": V, "verdict": "approved"|
+    "rejected"|null}: a person's verdict on one output, kept in the store and status.json."""
+    found = _job(request)
+    if found is None:
+        return error("no such job", 404)
+    try:
+        body = await request.json()
+    except ValueError:
+        return error('expected JSON: {"file": …, "variation": …, "verdict": …}', 400)
+    if not isinstance(body, dict):
+        return error("expected a JSON object", 400)
+    name, variation, verdict = body.get("file"), body.get("variation"), body.get("verdict")
+    if not isinstance(name, str) or not name:
+        return error("`file` must be a file's name as status.json lists it", 400)
+    if isinstance(variation, bool) or not isinstance(variation, int):
+        return error("`variation` must be a whole number", 400)
+    if verdict is not None and verdict not in VERDICTS:
+        return error(f"`verdict` must be {' or '.join(VERDICTS)} or null", 400)
+    state = _state(request)
+    if not await run_in_threadpool(state.store.set_verdict, found.id, name, variation, verdict):
+        return error(f"job {found.id} has no variation {variation} of {name!r}", 404)
+    # status.json says it too (its one writer, run here for this change).
+    await run_in_threadpool(StatusSink(state.store).write, found.id)
+    return JSONResponse({"file": name, "variation": variation, "verdict": verdict})
 
 
 def job_file(request: Request) -> Response:

@@ -3,14 +3,17 @@ job folder, never through a link; and all outputs as one ZIP, streamed."""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import stat
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
+from vidvar.effects.graph import describe
 from vidvar.jobfolder import JobFolder
 from vidvar.store import FileRecord, Job
 
@@ -52,6 +55,45 @@ def recorded_outputs(files: list[FileRecord]) -> list[str]:
     return [o.path for f in files for o in f.outputs]
 
 
+MANIFEST = "manifest.csv"
+MANIFEST_COLUMNS = (
+    "file",
+    "variation",
+    "format",
+    "path",
+    "size",
+    "duration",
+    "effects",
+    "seed",
+    "verdict",
+)
+
+
+def manifest_csv(files: list[FileRecord], keep: Callable[[str], bool] = lambda _p: True) -> str:
+    """One row per output (those `keep` accepts): what ad platforms take for bulk upload."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(MANIFEST_COLUMNS)
+    for f in files:
+        for o in f.outputs:
+            if keep(o.path):
+                duration = round(f.duration / o.effects.get("speed", 1.0), 2) if f.duration else ""
+                writer.writerow(
+                    (
+                        f.name,
+                        o.variation,
+                        "source",
+                        o.path,
+                        o.size,
+                        duration,
+                        describe(o.effects),
+                        o.seed,
+                        o.verdict or "",
+                    )
+                )
+    return out.getvalue()
+
+
 def read_chunks(handle: IO[bytes]) -> Iterator[bytes]:
     """A file's bytes in chunks, closing it at the end."""
     with handle:
@@ -81,14 +123,18 @@ class _Collector:
             self.parts = []
 
 
-def zip_outputs(job: Job, files: list[FileRecord]) -> Iterator[bytes]:
-    """Every recorded output of the job as one ZIP (stored, not recompressed: the videos
-    are compressed already), produced while it is sent: nothing is built in memory or
-    on disk first."""
+def zip_outputs(
+    job: Job, files: list[FileRecord], keep: Callable[[str], bool] = lambda _p: True
+) -> Iterator[bytes]:
+    """The recorded outputs of the job that `keep` accepts, and their manifest.csv, as one
+    ZIP (stored, not recompressed: the videos are compressed already), produced while it
+    is sent: nothing is built in memory or on disk first."""
     folder = JobFolder(job.job_dir)
     sink = _Collector()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
-        for relative in recorded_outputs(files):
+        archive.writestr(MANIFEST, manifest_csv(files, keep))
+        yield from sink.drain()
+        for relative in filter(keep, recorded_outputs(files)):
             try:
                 handle = open_inside(folder.path, relative)
             except NotServed:

@@ -313,6 +313,13 @@ SELECT value, updated_at FROM controls WHERE name = :name
 -- name: delete_control
 DELETE FROM controls WHERE name = :name
 
+-- ---------------------------------------------------------------- review
+
+-- name: set_verdict
+UPDATE outputs SET verdict = :verdict
+WHERE variation = :variation
+  AND file_id IN (SELECT id FROM files WHERE job_id = :job_id AND name = :name)
+
 -- ---------------------------------------------------------------- metrics
 
 -- name: count_files_by_state
