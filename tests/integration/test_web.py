@@ -519,3 +519,28 @@ def test_review_approves_variations_and_the_approved_zip_holds_them_with_a_manif
     listed = web.get(f"{base}/manifest.csv")
     assert listed.headers["content-type"].startswith("text/csv")
     assert len(list(csv.DictReader(io.StringIO(listed.text)))) == len(clip["outputs"])
+
+
+def test_outputs_are_served_in_ranges_so_a_player_can_seek(done_job: Harness) -> None:
+    web = client(done_job)
+    [job] = web.get("/api/jobs").json()["jobs"]
+    [clip] = web.get(f"/api/jobs/{job['job_id']}").json()["files"]
+    path = clip["outputs"][0]["path"]
+    whole = Path(job["job_dir"], path).read_bytes()
+    url = f"/api/jobs/{job['job_id']}/files/{path}"
+    full = web.get(url)
+    assert full.status_code == 200 and full.headers["accept-ranges"] == "bytes"
+    assert full.content == whole and int(full.headers["content-length"]) == len(whole)
+    for asked, (start, end) in (
+        ("bytes=0-99", (0, 99)),
+        ("bytes=100-", (100, len(whole) - 1)),
+        ("bytes=-50", (len(whole) - 50, len(whole) - 1)),
+        (f"bytes=10-{len(whole) + 1000}", (10, len(whole) - 1)),
+    ):
+        part = web.get(url, headers={"Range": asked})
+        assert part.status_code == 206, asked
+        assert part.content == whole[start : end + 1], asked
+        assert part.headers["content-range"] == f"bytes {start}-{end}/{len(whole)}", asked
+    beyond = web.get(url, headers={"Range": f"bytes={len(whole)}-"})
+    assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{len(whole)}"
+    assert beyond.json()["error"]

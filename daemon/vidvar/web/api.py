@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -25,6 +26,7 @@ from vidvar.store import VERDICTS, FileRecord, Job, Pause
 from vidvar.units import gigabytes, parse_duration
 from vidvar.web.files import (
     NotServed,
+    byte_range,
     manifest_csv,
     open_inside,
     read_chunks,
@@ -175,10 +177,28 @@ def job_file(request: Request) -> Response:
     except NotServed:
         return error("no such file in this job", 404)
     media = "image/jpeg" if relative.endswith(".jpg") else "video/mp4"
-    headers = {"Cache-Control": "no-cache"}
+    size = os.fstat(handle.fileno()).st_size
+    headers = {"Cache-Control": "no-cache", "Accept-Ranges": "bytes"}
     if request.query_params.get("download"):
         headers["Content-Disposition"] = _attachment(relative.rsplit("/", 1)[-1])
-    return StreamingResponse(read_chunks(handle), media_type=media, headers=headers)
+    try:
+        wanted = byte_range(request.headers.get("range"), size)
+    except ValueError:
+        handle.close()
+        headers["Content-Range"] = f"bytes */{size}"
+        return JSONResponse({"error": "the range asked for is outside the file"}, 416, headers)
+    if wanted is None:
+        headers["Content-Length"] = str(size)
+        return StreamingResponse(read_chunks(handle), media_type=media, headers=headers)
+    start, end = wanted  # a player seeking: only these bytes
+    headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    headers["Content-Length"] = str(end - start + 1)
+    return StreamingResponse(
+        read_chunks(handle, start, end - start + 1),
+        status_code=206,
+        media_type=media,
+        headers=headers,
+    )
 
 
 def _attachment(name: str) -> str:

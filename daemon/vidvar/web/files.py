@@ -94,11 +94,39 @@ def manifest_csv(files: list[FileRecord], keep: Callable[[str], bool] = lambda _
     return out.getvalue()
 
 
-def read_chunks(handle: IO[bytes]) -> Iterator[bytes]:
-    """A file's bytes in chunks, closing it at the end."""
+def read_chunks(handle: IO[bytes], start: int = 0, length: int | None = None) -> Iterator[bytes]:
+    """A file's bytes in chunks (`length` of them from `start`, or all), closing it at
+    the end."""
     with handle:
-        while chunk := handle.read(CHUNK):
+        handle.seek(start)
+        left = length
+        while left is None or left > 0:
+            chunk = handle.read(CHUNK if left is None else min(CHUNK, left))
+            if not chunk:
+                return
+            if left is not None:
+                left -= len(chunk)
             yield chunk
+
+
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """(start, end inclusive) of a one-part `Range: bytes=…` header within `size`; None
+    when there is none (the whole file); ValueError when it cannot be met (416)."""
+    if not header:
+        return None
+    unit, _, spec = header.partition("=")
+    if unit.strip() != "bytes" or "," in spec:
+        return None  # another unit, or several parts: the whole file, as RFC 9110 allows
+    first, _, last = spec.strip().partition("-")
+    if not first and not last:
+        raise ValueError(header)
+    if not first:  # the last N bytes
+        start, end = max(0, size - int(last)), size - 1
+    else:
+        start, end = int(first), min(int(last), size - 1) if last else size - 1
+    if start >= size or start > end:
+        raise ValueError(header)
+    return start, end
 
 
 class _Collector:
