@@ -544,3 +544,29 @@ def test_outputs_are_served_in_ranges_so_a_player_can_seek(done_job: Harness) ->
     beyond = web.get(url, headers={"Range": f"bytes={len(whole)}-"})
     assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{len(whole)}"
     assert beyond.json()["error"]
+
+
+def test_the_openapi_document_validates_and_names_every_api_route(done_job: Harness) -> None:
+    from openapi_spec_validator import validate
+    from starlette.routing import Route
+
+    web = client(done_job)
+    document = web.get("/api/openapi.json").json()
+    validate(document)
+    app = create_app(done_job.config, done_job.store, host="127.0.0.1")
+    routes: dict[str, set[str]] = {}
+    for route in app.routes:
+        if isinstance(route, Route) and route.path.startswith("/api/"):
+            methods = {m.lower() for m in route.methods or ()} - {"head"}
+            routes.setdefault(route.path.replace("{path:path}", "{path}"), set()).update(methods)
+    documented = {path: set(ops) for path, ops in document["paths"].items()}
+    assert documented == routes
+
+
+def test_the_footer_links_a_page_that_lists_every_api_operation(done_job: Harness) -> None:
+    web = client(done_job)
+    assert 'href="/api">API</a>' in web.get("/").text
+    page = web.get("/api")
+    assert page.status_code == 200
+    for path in web.get("/api/openapi.json").json()["paths"]:
+        assert f"<code>{path}</code>" in page.text

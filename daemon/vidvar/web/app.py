@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from vidvar.config import Config
 from vidvar.log import get_logger
 from vidvar.store import JobStore
-from vidvar.web import api, metrics, pages
+from vidvar.web import api, metrics, openapi, pages
 from vidvar.web.security import (
     LOCAL_HOSTS,
     SECURITY_HEADERS,
@@ -146,6 +146,7 @@ def create_app(config: Config, store: JobStore, *, host: str) -> Starlette:
         Route("/jobs/{job_id}", pages.job),
         Route("/upload", pages.upload),
         Route("/health", pages.health),
+        Route("/api", pages.api_docs),
         Route("/login", pages.login, methods=["GET", "POST"]),
         Route("/logout", pages.logout, methods=["POST"]),
         Route("/api/jobs", api.jobs),
@@ -163,6 +164,7 @@ def create_app(config: Config, store: JobStore, *, host: str) -> Starlette:
         Route("/api/pause", api.pause, methods=["POST"]),
         Route("/api/resume", api.resume, methods=["POST"]),
         Route("/api/health", api.health),
+        Route("/api/openapi.json", openapi.openapi),
         Route("/metrics", metrics.metrics),
         Mount("/static", app=StaticFiles(directory=_package_dir("static")), name="static"),
     ]

@@ -53,6 +53,13 @@ def job(request: Request) -> Response:
     return _render(request, "job.html", page="job", job=document)
 
 
+def api_docs(request: Request) -> Response:
+    """The API, read from its OpenAPI document (linked from every page's footer)."""
+    from vidvar.web.openapi import document
+
+    return _render(request, "api.html", page="api", **document())
+
+
 def missing(request: Request) -> Response:
     """The page for a job or address that is not there, with HTTP 404."""
     response = _render(request, "missing.html", page="queue")
