@@ -570,3 +570,46 @@ def test_the_footer_links_a_page_that_lists_every_api_operation(done_job: Harnes
     assert page.status_code == 200
     for path in web.get("/api/openapi.json").json()["paths"]:
         assert f"<code>{path}</code>" in page.text
+
+
+def test_the_first_paint_holds_the_jobs_by_name_without_javascript(done_job: Harness) -> None:
+    web = client(done_job)
+    queue = web.get("/").text
+    [job] = web.get("/api/jobs").json()["jobs"]
+    assert ">clip.mp4</a>" in queue and "Loading" not in queue
+    assert f"/api/jobs/{job['job_id']}/thumb.jpg" in queue
+    assert "1 worker" in queue or "No daemon is running" in queue
+    page = web.get(f"/jobs/{job['job_id']}").text
+    assert "<h1>clip.mp4</h1>" in page and "Loading" not in page
+    assert '<button id="cancel" type="button" disabled>' in page  # it ended: nothing to cancel
+    assert page.count("<video controls") == done_job.ws.data["watch"][0]["variations"]
+    assert "aria-pressed" in page and "Compare with the source" in page
+    assert re.search(r"zoomed|turned|faster|slower|brighter|darker|contrast|colour|mid-tones", page)
+    assert "output/clip-" in page and str(done_job.ws.root) not in page  # no server path
+    thumb = web.get(f"/api/jobs/{job['job_id']}/thumb.jpg")
+    assert thumb.status_code == 200 and thumb.content[:2] == b"\xff\xd8"
+    source = web.get(
+        f"/api/jobs/{job['job_id']}/source?file=clip.mp4", headers={"Range": "bytes=0-9"}
+    )
+    assert source.status_code == 206 and len(source.content) == 10
+
+
+def test_history_searches_by_name_filters_by_state_and_pages(
+    workspace: Workspace, store: Any
+) -> None:
+    from tests.support import new_job
+    from vidvar.store import State
+
+    for n in range(120):
+        store.enqueue(new_job(f"spot-{n:03d}.mp4" if n % 2 else f"promo-{n:03d}.mp4"))
+    harness_config = load_config(workspace.config_path)
+    web = TestClient(create_app(harness_config, store, host="127.0.0.1"), base_url=LOCAL)
+    found = web.get("/?q=promo-01").text
+    assert "promo-010.mp4" in found and "spot-011.mp4" not in found
+    assert 'History <span class="muted">(5)</span>' in found  # promo-010 … promo-018
+    assert "No job matches." in web.get("/?state=completed").text
+    first = web.get("/").text
+    assert "page 1 of 3" in first and 'href="?page=2"' in first
+    third = web.get("/?page=3").text
+    assert "page 3 of 3" in third and third.count("<tr data-job-id") == 100 + 20
+    assert State.QUEUED in third

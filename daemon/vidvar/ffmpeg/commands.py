@@ -288,6 +288,15 @@ def preview_args(labels: Sequence[str], columns: int, out: Path) -> list[str]:
     ]
 
 
+def thumbnail_args(url: str, at: float, width: int = 320) -> list[str]:
+    """One frame at `at` seconds, `width` wide, as a JPEG on stdout (the page's posters)."""
+    return [
+        *(ffmpeg(), "-hide_banner", "-nostdin", "-v", "error"),
+        *("-ss", f"{max(0.0, at):.3f}", "-i", url, "-frames:v", "1"),
+        *("-vf", f"scale={width}:-2", "-q:v", "5", "-f", "image2", "-c:v", "mjpeg", "pipe:1"),
+    ]
+
+
 def sample_clip_args(
     path: str | Path,
     *,

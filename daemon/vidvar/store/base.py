@@ -10,6 +10,7 @@ from vidvar.store.models import (
     FileRecord,
     Job,
     JobChange,
+    JobSearch,
     NewJob,
     OutputRecord,
     Pause,
@@ -47,6 +48,9 @@ class JobStore(Protocol):
 
     def jobs_for_source(self, watch: str, source_path: str) -> list[Job]:
         """The jobs queued from `source_path` of hot folder `watch`, newest first."""
+
+    def search_jobs(self, search: JobSearch) -> tuple[list[Job], int]:
+        """One page of history matching `search`, newest first, and how many match."""
 
     def list_jobs(self, *, limit: int = 50) -> list[Job]:
         """Newest jobs first."""

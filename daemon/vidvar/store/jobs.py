@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from vidvar.store.models import FileRecord, Job, NewJob, OutputRecord
+from vidvar.store.models import FileRecord, Job, JobSearch, NewJob, OutputRecord
 from vidvar.store.sqlstore import (
     StoreCore,
     display,
@@ -89,6 +89,25 @@ class JobsMixin(StoreCore):
         with self._read() as tx:
             rows = tx.all("jobs_for_source", watch=watch, source_path=source_path)
         return [job_from(r) for r in rows]
+
+    @retrying
+    def search_jobs(self, search: JobSearch) -> tuple[list[Job], int]:
+        """One page of history matching `search`, newest first, and how many match."""
+        pattern = None
+        if search.name:
+            escaped = search.name.lower().replace("\\", "\\\\").replace("%", "\\%")
+            pattern = "%" + escaped.replace("_", "\\_") + "%"
+        where = {
+            "pattern": pattern,
+            "state": search.state,
+            "watch": search.watch,
+            "since": search.since,
+            "until": search.until,
+        }
+        with self._read() as tx:
+            rows = tx.all("search_jobs", **where, limit=search.limit, offset=search.offset)
+            total = tx.one("count_search_jobs", **where) or {"n": 0}
+        return [job_from(r) for r in rows], int(total["n"])
 
     @retrying
     def list_jobs(self, *, limit: int = 50) -> list[Job]:

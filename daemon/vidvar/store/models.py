@@ -107,6 +107,20 @@ VERDICTS = ("approved", "rejected")
 
 
 @dataclass(frozen=True)
+class JobSearch:
+    """What the history asks for: a piece of the name, a state, a hot folder, a time
+    span (epoch seconds), and which page."""
+
+    name: str | None = None
+    state: str | None = None
+    watch: str | None = None
+    since: float | None = None
+    until: float | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
 class OutputRecord:
     """One verified output of a file."""
 

@@ -8,7 +8,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
@@ -34,6 +34,7 @@ from vidvar.web.files import (
     zip_outputs,
 )
 from vidvar.web.state import WebState
+from vidvar.web.thumbs import thumbnail
 from vidvar.web.uploads import Upload, UploadError
 
 EVENT_POLL_SECONDS = 0.5
@@ -161,6 +162,50 @@ async def review(request: Request) -> Response:
     return JSONResponse({"file": name, "variation": variation, "verdict": verdict})
 
 
+def job_source(request: Request) -> Response:
+    """GET /api/jobs/{id}/source?file=NAME: a file's source where it is now (inbox or
+    archive), for the compare view; byte ranges as for outputs. Only inside the hot
+    folder's configured folders, never through a link."""
+    found = _job(request)
+    if found is None:
+        return error("no such job", 404)
+    state = _state(request)
+    name = request.query_params.get("file", "")
+    record = next((f for f in state.store.files(found.id) if f.name == name), None)
+    if record is None:
+        return error("no such file in this job", 404)
+    where = Path(record.disposed_to or record.source_path)
+    try:
+        watch = state.config.watch(found.watch)
+    except KeyError:
+        return error("this job's hot folder is no longer configured", 404)
+    for folder in (watch.inbox, watch.archive_dir, watch.failed_dir):
+        if folder in where.parents:
+            try:
+                handle = open_inside(folder, str(where.relative_to(folder)))
+            except NotServed:
+                break
+            return _ranged(request, handle, "video/mp4", {})
+    return error(f"the source of {name} is no longer there (deleted or moved)", 404)
+
+
+async def job_thumb(request: Request) -> Response:
+    """GET /api/jobs/{id}/thumb.jpg?path=OUTPUT: a poster frame of one output (the first
+    one by default)."""
+    found = _job(request)
+    if found is None:
+        return error("no such job", 404)
+    outputs = recorded_outputs(_state(request).store.files(found.id))
+    relative = request.query_params.get("path") or (outputs[0] if outputs else "")
+    if relative not in outputs:
+        return error("no such output in this job", 404)
+    try:
+        image = await run_in_threadpool(thumbnail, JobFolder(found.job_dir).path, relative)
+    except NotServed:
+        return error("no such output in this job", 404)
+    return Response(image, media_type="image/jpeg", headers={"Cache-Control": "max-age=300"})
+
+
 def job_file(request: Request) -> Response:
     """GET /api/jobs/{id}/files/{path}: one output the store recorded, or the preview."""
     found = _job(request)
@@ -177,10 +222,16 @@ def job_file(request: Request) -> Response:
     except NotServed:
         return error("no such file in this job", 404)
     media = "image/jpeg" if relative.endswith(".jpg") else "video/mp4"
-    size = os.fstat(handle.fileno()).st_size
-    headers = {"Cache-Control": "no-cache", "Accept-Ranges": "bytes"}
+    headers = {}
     if request.query_params.get("download"):
         headers["Content-Disposition"] = _attachment(relative.rsplit("/", 1)[-1])
+    return _ranged(request, handle, media, headers)
+
+
+def _ranged(request: Request, handle: IO[bytes], media: str, headers: dict[str, str]) -> Response:
+    """`handle` served whole, or the byte range the request asks for (206), or 416."""
+    size = os.fstat(handle.fileno()).st_size
+    headers = {"Cache-Control": "no-cache", "Accept-Ranges": "bytes", **headers}
     try:
         wanted = byte_range(request.headers.get("range"), size)
     except ValueError:

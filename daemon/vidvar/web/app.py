@@ -153,6 +153,8 @@ def create_app(config: Config, store: JobStore, *, host: str) -> Starlette:
         Route("/api/jobs/{job_id}", api.job),
         Route("/api/jobs/{job_id}/zip", api.job_zip),
         Route("/api/jobs/{job_id}/manifest.csv", api.manifest),
+        Route("/api/jobs/{job_id}/thumb.jpg", api.job_thumb),
+        Route("/api/jobs/{job_id}/source", api.job_source),
         Route("/api/jobs/{job_id}/review", api.review, methods=["POST"]),
         Route("/api/jobs/{job_id}/files/{path:path}", api.job_file),
         Route("/api/jobs/{job_id}/cancel", api.cancel, methods=["POST"]),

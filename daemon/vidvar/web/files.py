@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
-from vidvar.effects.graph import describe
+from vidvar.effects.words import in_words
 from vidvar.jobfolder import JobFolder
 from vidvar.store import FileRecord, Job
 
@@ -86,7 +86,7 @@ def manifest_csv(files: list[FileRecord], keep: Callable[[str], bool] = lambda _
                         o.path,
                         o.size,
                         duration,
-                        describe(o.effects),
+                        in_words(o.effects),
                         o.seed,
                         o.verdict or "",
                     )

@@ -88,6 +88,23 @@ def _paths() -> dict[str, Any]:
                 parameters=job,
             )
         },
+        "/api/jobs/{job_id}/source": {
+            "get": _op(
+                "A file's source where it is now (inbox or archive); byte ranges give 206.",
+                binary,
+                404,
+                416,
+                parameters=[*job, {"name": "file", "in": "query", "schema": {"type": "string"}}],
+            )
+        },
+        "/api/jobs/{job_id}/thumb.jpg": {
+            "get": _op(
+                "A poster frame (JPEG) of one output, the first by default.",
+                {"description": "a JPEG", "content": {"image/jpeg": {}}},
+                404,
+                parameters=[*job, {"name": "path", "in": "query", "schema": {"type": "string"}}],
+            )
+        },
         "/api/jobs/{job_id}/review": {
             "post": _op(
                 "A person's verdict on one output (null clears it).",

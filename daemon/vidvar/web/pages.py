@@ -12,9 +12,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from vidvar import __version__
-from vidvar.status import status_document
 from vidvar.web.security import SESSION_COOKIE, SESSION_SECONDS, check_password
 from vidvar.web.state import WebState
+from vidvar.web.views import job_view, queue_view
 
 TEMPLATES = Jinja2Templates(directory=str(Path(str(resources.files("vidvar.web"))) / "templates"))
 
@@ -37,20 +37,19 @@ def _render(request: Request, template: str, **context: Any) -> Response:
 
 
 def queue(request: Request) -> Response:
-    return _render(request, "queue.html", page="queue")
+    """The queue: what runs now, and the history with search, filters and pages."""
+    view = queue_view(_state(request), dict(request.query_params))
+    return _render(request, "queue.html", page="queue", **view)
 
 
 def job(request: Request) -> Response:
+    """One job: its variations to watch, compare, review and download."""
     state = _state(request)
-    found = (
-        state.store.get_job(request.path_params["job_id"])
-        if len(request.path_params["job_id"]) == 12
-        else None
-    )
+    job_id = request.path_params["job_id"]
+    found = state.store.get_job(job_id) if len(job_id) == 12 else None
     if found is None:
         return missing(request)
-    document = status_document(found, state.store.files(found.id))
-    return _render(request, "job.html", page="job", job=document)
+    return _render(request, "job.html", page="job", **job_view(state, found))
 
 
 def api_docs(request: Request) -> Response:

@@ -53,6 +53,26 @@ SELECT * FROM jobs WHERE substr(id, 1, :length) = :prefix ORDER BY created_at DE
 -- name: recent_jobs
 SELECT * FROM jobs ORDER BY created_at DESC, id DESC LIMIT :limit
 
+-- name: search_jobs
+-- History: newest first, narrowed by a piece of the name (LIKE pattern, \ escapes),
+-- a state, a hot folder and a time span; each filter is off when its value is null
+-- (the casts tell PostgreSQL the type of a parameter that may be null).
+SELECT * FROM jobs
+WHERE (CAST(:pattern AS TEXT) IS NULL OR LOWER(source_path) LIKE CAST(:pattern AS TEXT) ESCAPE '\')
+  AND (CAST(:state AS TEXT) IS NULL OR state = CAST(:state AS TEXT))
+  AND (CAST(:watch AS TEXT) IS NULL OR watch = CAST(:watch AS TEXT))
+  AND (CAST(:since AS DOUBLE PRECISION) IS NULL OR created_at >= CAST(:since AS DOUBLE PRECISION))
+  AND (CAST(:until AS DOUBLE PRECISION) IS NULL OR created_at < CAST(:until AS DOUBLE PRECISION))
+ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset
+
+-- name: count_search_jobs
+SELECT COUNT(*) AS n FROM jobs
+WHERE (CAST(:pattern AS TEXT) IS NULL OR LOWER(source_path) LIKE CAST(:pattern AS TEXT) ESCAPE '\')
+  AND (CAST(:state AS TEXT) IS NULL OR state = CAST(:state AS TEXT))
+  AND (CAST(:watch AS TEXT) IS NULL OR watch = CAST(:watch AS TEXT))
+  AND (CAST(:since AS DOUBLE PRECISION) IS NULL OR created_at >= CAST(:since AS DOUBLE PRECISION))
+  AND (CAST(:until AS DOUBLE PRECISION) IS NULL OR created_at < CAST(:until AS DOUBLE PRECISION))
+
 -- name: jobs_changed_since
 SELECT * FROM jobs WHERE updated_at > :since ORDER BY updated_at, id LIMIT :limit
 

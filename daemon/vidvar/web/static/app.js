@@ -3,6 +3,21 @@
 
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
 
+// Light or dark: the system's choice unless the toggle chose, which the browser keeps.
+(function theme() {
+  const root = document.documentElement;
+  const kept = localStorage.getItem("vidvar-theme");
+  if (kept) root.dataset.theme = kept;
+  const dark = () => root.dataset.theme ? root.dataset.theme === "dark" : matchMedia("(prefers-color-scheme: dark)").matches;
+  document.addEventListener("DOMContentLoaded", () => {
+    const button = document.getElementById("theme");
+    if (!button) return;
+    const show = () => { button.setAttribute("aria-pressed", dark() ? "true" : "false"); button.textContent = dark() ? "Light mode" : "Dark mode"; };
+    button.addEventListener("click", () => { root.dataset.theme = dark() ? "light" : "dark"; localStorage.setItem("vidvar-theme", root.dataset.theme); show(); });
+    show();
+  });
+})();
+
 async function getJSON(url) {
   const answer = await fetch(url, { credentials: "same-origin" });
   if (!answer.ok) throw new Error((await answer.json().catch(() => ({}))).error || answer.statusText);
@@ -92,35 +107,37 @@ async function pauseControls() {
 
 async function queuePage() {
   pauseControls();
-  const tbody = document.querySelector("#jobs tbody");
-  const workers = document.getElementById("workers");
-  const settling = document.getElementById("settling");
+  // The rows came with the page; here they only follow changes: progress, speed and time
+  // left of the rows shown, and a reload when a job the page does not show appears.
+  const rows = () => {
+    const found = new Map();
+    for (const tr of document.querySelectorAll("tr[data-job-id]")) found.set(tr.dataset.jobId, [...(found.get(tr.dataset.jobId) || []), tr]);
+    return found;
+  };
   let pending = false;
-  async function refresh() {
+  async function refresh(change) {
     if (pending) return;
     pending = true;
     try {
       const data = await getJSON("/api/jobs?limit=100");
-      workers.replaceChildren(...(data.workers.length ? data.workers.map((w) => el("p", {},
-        el("strong", { class: w.alive ? "state-completed" : "state-failed" }, w.alive ? "● alive" : "● NOT RESPONDING"), ` worker ${w.id}`,
-        w.current_job ? `, working on ${w.current_job}` : ", idle",
-        w.paused ? el("span", { class: "warning" }, ` — paused: ${w.paused}`) : null))
-        : [el("p", { class: "warning" }, "No daemon is running: jobs wait until `vidvar run` starts.")]));
-      settling.hidden = !data.settling.length;
-      settling.replaceChildren(el("h2", {}, `Settling (${data.settling_total})`),
-        ...data.settling.map((s) => el("p", {}, `${s.watch}/${s.name}: complete in ${Math.round(s.settles_in)} s`)));
-      tbody.replaceChildren(...(data.jobs.length ? data.jobs.map((job) => el("tr",
-        { class: job.state === "failed" || job.failed_files ? "failed" : "", "data-job-id": job.job_id },
-        el("td", {}, el("a", { href: `/jobs/${job.job_id}` }, job.job_id)),
-        el("td", {}, job.name),
-        el("td", {}, el("span", { class: `state state-${job.state}` }, stateLabel(job)), job.waiting_reason || job.error
-          ? el("div", { class: job.state === "queued" ? "warning" : "error" }, job.waiting_reason || job.error) : null),
-        el("td", {}, el("progress", { max: 100, value: job.progress }), ` ${job.progress}%`),
-        el("td", {}, clock(job.eta_seconds)),
-        el("td", {}, age(job.created_at))))
-        : [el("tr", {}, el("td", { colspan: 6, class: "muted" }, "No jobs yet: upload a video, or drop one into an inbox."))]));
+      const shown = rows();
+      for (const job of data.jobs) {
+        const active = job.state === "queued" || job.state === "processing";
+        const trs = shown.get(job.job_id);
+        if (!trs) { if (change && active) { location.reload(); return; } continue; }  // a new job
+        for (const tr of trs) {
+          if (job.state !== tr.dataset.state && !active) { location.reload(); return; }  // it ended
+          const state = tr.querySelector(".state");
+          state.textContent = stateLabel(job); state.className = `state state-${job.state}`;
+          tr.dataset.state = job.state;
+          tr.querySelector("progress").value = job.progress;
+          tr.querySelector(".percent").textContent = `${job.progress}%`;
+          tr.querySelector(".speed").textContent = job.speed ? `${job.speed.toFixed(2)}×` : "";
+          tr.querySelector(".eta").textContent = clock(job.eta_seconds);
+        }
+      }
     } catch (error) {
-      workers.replaceChildren(el("p", { class: "error" }, `Cannot reach vidvar: ${error.message}`));
+      document.getElementById("workers").textContent = `Cannot reach vidvar: ${error.message}`;
     } finally {
       pending = false;
     }
@@ -145,8 +162,58 @@ async function jobPage() {
       refresh();
     });
   }
+  // Review: a verdict per variation, kept by vidvar (status.json shows it too).
+  const approvedCount = () => document.querySelectorAll('.verdict[data-verdict="approved"][aria-pressed="true"]').length;
+  for (const button of document.querySelectorAll(".verdict")) {
+    button.addEventListener("click", async () => {
+      const card = button.closest(".variation");
+      const file = button.closest(".file").dataset.file;
+      const on = button.getAttribute("aria-pressed") !== "true";
+      try {
+        await post(`/api/jobs/${id}/review`, { file, variation: Number(card.dataset.variation), verdict: on ? button.dataset.verdict : null });
+        for (const other of card.querySelectorAll(".verdict")) other.setAttribute("aria-pressed", "false");
+        button.setAttribute("aria-pressed", on ? "true" : "false");
+        const count = approvedCount();
+        document.getElementById("approved-count").textContent = count;
+        document.getElementById("zip-approved").hidden = !count;
+      } catch (error) {
+        result.textContent = error.message;
+      }
+    });
+  }
+  // Selection: download exactly the chosen variations, with their manifest.
+  const selected = document.getElementById("zip-selected");
+  const chosen = () => [...document.querySelectorAll(".choose:checked")].map((c) => c.value);
+  for (const box of document.querySelectorAll(".choose")) box.addEventListener("change", () => { selected.disabled = !chosen().length; });
+  selected.addEventListener("click", () => {
+    window.location.href = `/api/jobs/${id}/zip?outputs=${chosen().map(encodeURIComponent).join(",")}`;
+  });
+  // Compare: the source and one variation side by side, played together.
+  const compare = document.getElementById("compare");
+  const source = document.getElementById("compare-source");
+  const variation = document.getElementById("compare-variation");
+  for (const button of document.querySelectorAll(".compare-this")) {
+    button.addEventListener("click", () => {
+      const card = button.closest(".variation");
+      source.src = `/api/jobs/${id}/source?file=${encodeURIComponent(button.dataset.file)}`;
+      variation.src = card.querySelector("video").getAttribute("src");
+      document.getElementById("compare-name").textContent = `variation ${card.dataset.variation}`;
+      compare.hidden = false;
+      compare.scrollIntoView({ behavior: "smooth" });
+    });
+  }
+  document.getElementById("compare-play").addEventListener("click", () => {
+    if (variation.paused) { source.currentTime = variation.currentTime; source.play(); variation.play(); }
+    else { source.pause(); variation.pause(); }
+  });
+  variation.addEventListener("seeked", () => { source.currentTime = variation.currentTime; });
+  variation.addEventListener("timeupdate", () => {
+    if (Math.abs(source.currentTime - variation.currentTime) > 0.25) source.currentTime = variation.currentTime;
+  });
+  document.getElementById("compare-close").addEventListener("click", () => { source.pause(); variation.pause(); compare.hidden = true; });
   async function refresh() {
     const job = await getJSON(`/api/jobs/${id}`);
+    if (job.state !== box.dataset.state && ["completed", "failed", "cancelled"].includes(job.state)) { location.reload(); return; }
     document.getElementById("job-state").textContent = job.state;
     document.getElementById("job-state").className = `state state-${job.state}`;
     document.getElementById("job-phase").textContent = job.phase || "";
@@ -161,32 +228,9 @@ async function jobPage() {
     document.getElementById("cancel").disabled = !active;
     const retryable = job.waiting_reason || job.failed_files || job.state === "failed" || job.state === "cancelled";
     document.getElementById("retry").disabled = job.state === "processing" || !retryable;
-    const outputs = job.files.reduce((n, f) => n + f.outputs.length, 0);
-    document.getElementById("zip").hidden = !outputs;
-    const previewBox = document.getElementById("preview-box");
-    if (!active && job.state === "completed" && previewBox.hidden) {
-      const img = document.getElementById("preview");
-      img.onload = () => { previewBox.hidden = false; };
-      img.src = `/api/jobs/${id}/files/preview.jpg?at=${Date.now()}`;
-    }
-    document.getElementById("files").replaceChildren(...job.files.map((file) => el("section", { class: "file" },
-      el("h2", {}, file.name, " ", el("span", { class: `state state-${file.state}` }, file.state),
-        file.state === "processing" ? ` ${file.progress}%${file.speed ? `, ${file.speed}x` : ""}${file.eta_seconds !== null ? `, ${clock(file.eta_seconds)} left` : ""}` : ""),
-      file.error ? el("p", { class: "error" }, file.error) : null,
-      file.warning ? el("p", { class: "warning" }, file.warning) : null,
-      file.outputs.length ? el("table", { class: "outputs" },
-        el("thead", {}, el("tr", {}, ...["Variation", "Effects", "To source", "Nearest sibling", "SSIM", "Size", ""].map((h) => el("th", {}, h)))),
-        el("tbody", {}, ...file.outputs.map((o) => el("tr", {},
-          el("td", {}, `v${o.variation}`),
-          el("td", { class: "effects" }, Object.entries(o.effects).filter(([k]) => !k.endsWith("_seed"))
-            .map(([k, v]) => `${k} ${typeof v === "number" ? +v.toFixed(3) : v}`).join(", ")),
-          el("td", {}, o.figures ? o.figures.source_distance : ""),
-          el("td", {}, o.figures ? o.figures.nearest_variation_distance : ""),
-          el("td", {}, o.figures ? o.figures.ssim : ""),
-          el("td", {}, `${(o.size / 1e6).toFixed(1)} MB`),
-          el("td", {}, el("a", { href: `/api/jobs/${id}/files/${o.path.split("/").map(encodeURIComponent).join("/")}?download=1` }, "download")))))) : null)));
+    box.dataset.state = job.state;
   }
-  onChanges((change) => { if (!change || change.job_id === id) refresh(); });
+  onChanges((change) => { if (change && change.job_id === id) refresh(); });
 }
 
 // --- upload ---------------------------------------------------------------------------------
