@@ -36,6 +36,35 @@ def _pictures(path: Path) -> list[bytes | None]:
         return [None] * MOMENTS
 
 
+LABEL_CHARS = 30  # what a 256-pixel cell holds at the sheet's 13-pixel font
+LABEL_LINES = 3
+
+
+def fit_label(parts: list[str], chars: int = LABEL_CHARS, lines: int = LABEL_LINES) -> str:
+    """Labels wrapped between their parts (never inside a value) into at most `lines`
+    lines of `chars`; when they do not all fit, the last line ends with "…"."""
+    wrapped: list[list[str]] = []
+    for part in (ellipsised(p, chars) for p in parts):
+        if wrapped and len(", ".join([*wrapped[-1], part])) <= chars:
+            wrapped[-1].append(part)
+        else:
+            wrapped.append([part])
+    if len(wrapped) > lines:
+        last = wrapped[lines - 1]
+        while len(last) > 1 and len(", ".join(last)) + 2 > chars:
+            last.pop()  # whole values only: room for the mark that more was left out
+        wrapped = [*wrapped[: lines - 1], [*last[:-1], last[-1] + " …"]]
+    return "\n".join(", ".join(line) for line in wrapped)
+
+
+def ellipsised(text: str, chars: int = LABEL_CHARS) -> str:
+    """A long name shortened in the middle (`spring-campaign…final.mp4`) to `chars`."""
+    if len(text) <= chars:
+        return text
+    keep = chars - 1
+    return text[: keep - keep // 2] + "…" + text[len(text) - keep // 2 :]
+
+
 def preview_cells(folder: JobFolder, files: list[FileRecord]) -> tuple[list[PreviewCell], int]:
     """The grid's cells, row by row, and its number of columns."""
     shown = [f for f in files if f.state == State.COMPLETED and f.outputs][:MAX_FILES]
@@ -49,9 +78,12 @@ def preview_cells(folder: JobFolder, files: list[FileRecord]) -> tuple[list[Prev
             for output in record.outputs
         ]
         for k, moment in enumerate(moments(duration)):
-            cells.append(PreviewCell(source[k], f"{Path(record.name).name} @ {moment:.1f}s"))
+            at = f" @ {moment:.1f}s"
+            name = ellipsised(Path(record.name).name, LABEL_CHARS - len(at)) + at
+            cells.append(PreviewCell(source[k], name))
             for output, pictures in outputs:
-                label = f"v{output.variation} {effects.describe(output.effects)}"
+                said = effects.describe(output.effects).split(", ")
+                label = fit_label([f"v{output.variation} {said[0]}", *said[1:]])
                 cells.append(PreviewCell(pictures[k], label))
             for _ in range(columns - 1 - len(record.outputs)):
                 cells.append(cells[-1])  # pad a short row with its last picture
