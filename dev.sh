@@ -54,6 +54,16 @@ need_browser() {
     if is_root && ! command -v chromedriver >/dev/null; then
         apt_install chromium chromium-driver
     fi
+    # axe-core, the accessibility checker the browser test injects into each page, from
+    # the npm registry into .cache/ (kept between runs).
+    if command -v npm >/dev/null && [ ! -f .cache/axe/node_modules/axe-core/axe.min.js ]; then
+        say "axe-core from the npm registry"
+        npm install --silent --no-audit --no-fund --prefix .cache/axe axe-core@4 >/dev/null
+    fi
+    if is_root && ! command -v npm >/dev/null; then
+        apt_install npm
+        npm install --silent --no-audit --no-fund --prefix .cache/axe axe-core@4 >/dev/null
+    fi
 }
 
 need_container_tools() {

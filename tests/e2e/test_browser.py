@@ -3,18 +3,27 @@ clip, watch its progress bar move and the job complete, see the preview, get the
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import subprocess
-import time
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.support import REPO, VIDVAR, ClipFactory, DaemonProcess, Workspace, wait_for
+from tests.support import (
+    REPO,
+    VIDVAR,
+    ClipFactory,
+    DaemonProcess,
+    Workspace,
+    wait_for,
+    wait_job,
+)
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = Path("/usr/bin/chromium")
@@ -90,65 +99,152 @@ def web(workspace: Workspace, tmp_path: Path) -> Iterator[str]:
     log.close()
 
 
-def test_upload_watch_progress_see_the_preview_and_download_the_zip(
+AXE = REPO / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
+
+
+def _axe_problems(driver: Any) -> list[str]:
+    """Serious or critical accessibility violations axe-core finds on the open page."""
+    driver.execute_script(AXE.read_text())
+    found = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then((r) => done(r.violations"
+        ".filter((v) => ['serious', 'critical'].includes(v.impact))"
+        ".map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', '))));"
+    )
+    return list(found)
+
+
+def _wait_page(driver: Any, url: str) -> None:
+    driver.get(url)
+    wait_for(
+        lambda: driver.execute_script("return document.readyState") == "complete",
+        what=f"{url} to load",
+    )
+
+
+def test_upload_follow_watch_compare_approve_and_take_away_the_approved(
     workspace: Workspace,
     clips: ClipFactory,
     daemon_factory: Callable[..., DaemonProcess],
-    browser: object,
+    browser: Any,
     web: str,
     tmp_path: Path,
 ) -> None:
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
 
-    driver: object = browser
+    driver = browser
     workspace.data["encoders"] = {"default": {"preset": "veryslow"}}
-    workspace.write()
+    workspace.write(variations=3)
     daemon = daemon_factory(workspace.config_path)
     wait_for(lambda: daemon.saw("ready"), what="the daemon")
-    # A name outside Latin-1, as Japanese and Chinese teams name their clips.
-    clip = clips.make(tmp_path / "広告クリップ.mp4", seconds=6, size="320x240", rate=25)
-    driver.get(f"{web}/upload")  # type: ignore[attr-defined]
-    driver.find_element(By.ID, "files").send_keys(str(clip))  # type: ignore[attr-defined]
-    driver.find_element(By.ID, "send").click()  # type: ignore[attr-defined]
-    wait_for(lambda: "/jobs/" in driver.current_url, timeout=60, what="the page to follow the job")  # type: ignore[attr-defined]
-    script = (
-        "return [document.getElementById('job-progress').value,"
-        " document.getElementById('job-state').textContent]"
-    )
+    # An older, completed job of the same name: the page must follow its own new job.
+    name = "広告クリップ.mp4"  # a name outside Latin-1, as Japanese and Chinese teams write
+    clips.make(workspace.root / name, seconds=1).rename(workspace.inbox / name)
+    [older] = wait_job(workspace, "completed")
+    clip = clips.make(tmp_path / name, seconds=6, size="320x240", rate=25)
+    _wait_page(driver, f"{web}/upload")
+    driver.find_element(By.ID, "files").send_keys(str(clip))
+    driver.find_element(By.ID, "send").click()
+    wait_for(lambda: "/jobs/" in driver.current_url, timeout=60, what="the page to follow the job")
+    own = driver.current_url.rsplit("/", 1)[1]
+    assert own != older, "the page followed the older job of the same name"
     seen: list[float] = []
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        value, state = driver.execute_script(script)  # type: ignore[attr-defined]
-        seen.append(float(value))
-        if state == "completed":
-            break
-        time.sleep(0.2)
-    assert seen[-1] == 100.0, seen[-20:]
+
+    def finished() -> bool:
+        try:
+            state = driver.execute_script(
+                "const s = document.getElementById('job-state');"
+                "const p = document.getElementById('job-progress');"
+                "return s && p ? [s.textContent, p.value] : null"
+            )
+        except WebDriverException:
+            return False  # reloading, as the page does when the job ends
+        if state:
+            seen.append(float(state[1]))
+        return bool(state) and state[0] == "completed"
+
+    wait_for(finished, timeout=180, interval=0.2, what="the job to complete on its page")
     assert any(0 < v < 100 for v in seen), "the progress bar never moved between 0 and 100"
     assert seen == sorted(seen)
-    loaded = (
-        "const img = document.getElementById('preview');"
-        " return !document.getElementById('preview-box').hidden && img.complete && img.naturalWidth"
+    _wait_page(driver, driver.current_url)  # the completed page, as a person reopens it
+    assert driver.find_element(By.TAG_NAME, "h1").text == name
+    # A variation plays.
+    played = driver.execute_script(
+        "const v = document.querySelector('.variation video'); v.muted = true; v.play();"
+        " return true"
     )
-    wait_for(lambda: driver.execute_script(loaded), timeout=30, what="the preview image")  # type: ignore[attr-defined]
-    driver.save_screenshot(str(tmp_path / "job.png"))  # type: ignore[attr-defined]
-    driver.find_element(By.ID, "zip").click()  # type: ignore[attr-defined]
-    downloads: Path = driver.downloads  # type: ignore[attr-defined]
+    assert played
+    wait_for(
+        lambda: (
+            driver.execute_script("return document.querySelector('.variation video').currentTime")
+            > 0.3
+        ),
+        timeout=30,
+        what="the first variation to play",
+    )
+    # The compare view loads the source beside the variation.
+    driver.find_element(By.CSS_SELECTOR, ".compare-this").click()
+    wait_for(
+        lambda: driver.execute_script(
+            "return document.getElementById('compare-source').readyState >= 1 &&"
+            " document.getElementById('compare-variation').readyState >= 1"
+        ),
+        timeout=30,
+        what="the compare view to load both videos",
+    )
+    # Approve two of the three, then take away exactly those, with the manifest.
+    cards = driver.find_elements(By.CSS_SELECTOR, ".variation")
+    assert len(cards) == 3
+    chosen = []
+    for card in cards[:2]:
+        card.find_element(By.CSS_SELECTOR, '.verdict[data-verdict="approved"]').click()
+        chosen.append(card.get_attribute("data-path"))
+    wait_for(
+        lambda: driver.find_element(By.ID, "approved-count").text == "2",
+        what="two approved",
+    )
+    driver.find_element(By.ID, "zip-approved").click()
+    downloads: Path = driver.downloads
 
     def zipped() -> list[Path]:
         return [p for p in downloads.glob("*.zip")]
 
     [archive] = wait_for(zipped, timeout=60, what="the ZIP download")
     wait_for(lambda: not list(downloads.glob("*.crdownload")), what="the download to finish")
-    names = zipfile.ZipFile(archive).namelist()
-    assert sorted(names) == ["manifest.csv", "広告クリップ_var01.mp4", "広告クリップ_var02.mp4"]
-    driver.get(f"{web}/")  # type: ignore[attr-defined]
-    wait_for(
-        lambda: "completed" in driver.find_element(By.ID, "jobs").text,  # type: ignore[attr-defined]
-        what="the queue to list the job",
-    )
-    driver.save_screenshot(str(tmp_path / "queue.png"))  # type: ignore[attr-defined]
+    assert sorted(zipfile.ZipFile(archive).namelist()) == sorted([*chosen, "manifest.csv"])
+    status = json.loads(next(workspace.output.glob(f"*{own}/status.json")).read_text())
+    verdicts = [o["verdict"] for o in status["files"][0]["outputs"]]
+    assert verdicts == ["approved", "approved", None]
+    # Every page at a desk and on a phone, light and dark: no sideways scroll, no serious
+    # accessibility problem; the screenshots stay in the run's folder.
+    problems: dict[str, list[str]] = {}
+    for size, (width, height) in SIZES.items():
+        driver.set_window_size(width, height)
+        for theme in ("light", "dark"):
+            for page, path in (
+                ("queue", "/"),
+                ("job", f"/jobs/{own}"),
+                ("upload", "/upload"),
+                ("health", "/health"),
+            ):
+                _wait_page(driver, f"{web}{path}")
+                driver.execute_script(
+                    f"localStorage.setItem('vidvar-theme', '{theme}');"
+                    f" document.documentElement.dataset.theme = '{theme}'"
+                )
+                wide = driver.execute_script(
+                    "return document.documentElement.scrollWidth > window.innerWidth + 1"
+                )
+                assert not wide, f"{page} scrolls sideways at {width} px ({theme})"
+                driver.save_screenshot(str(tmp_path / f"{page}-{size}-{theme}.png"))
+                if AXE.exists() and size == "desktop":
+                    problems[f"{page}-{theme}"] = _axe_problems(driver)
+    if AXE.exists():
+        assert problems and all(not found for found in problems.values()), problems
     keep = os.environ.get("VIDVAR_SCREENSHOTS")  # where to keep them (the docs pictures)
     if keep:
-        for name in ("queue.png", "job.png"):
-            shutil.copy(tmp_path / name, Path(keep) / name)
+        for page in ("queue", "job"):
+            shutil.copy(tmp_path / f"{page}-desktop-light.png", Path(keep) / f"{page}.png")
+            shutil.copy(tmp_path / f"{page}-phone-dark.png", Path(keep) / f"{page}-phone.png")

@@ -76,8 +76,7 @@ function onChanges(callback) {
     const source = new EventSource("/api/events");
     source.addEventListener("job", (event) => callback(JSON.parse(event.data)));
   }
-  setInterval(soon, 10000);
-  callback(null);
+  setInterval(soon, 10000);  // and when events cannot flow; the first paint has the data
 }
 
 // --- the queue -----------------------------------------------------------------------------
