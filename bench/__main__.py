@@ -9,7 +9,7 @@
     python -m bench reference [--rounds 3] [--variations 5] [--seconds 20] [--noisy]
     python -m bench utilisation [--concurrency 1,2] [--rounds 2] [--files 5]
     python -m bench progress [--seconds 60] [--size 1920x1080] [--variations 5]
-    python -m bench web [--jobs 1000]
+    python -m bench web [--jobs 10000]
 
 Every figure comes from runs made side by side in this one invocation, so ratios
 compare like with like on whatever machine runs it.
@@ -72,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     pr.add_argument("--seconds", type=float, default=60)
     pr.add_argument("--size", default="1920x1080")
     pr.add_argument("--variations", type=int, default=5)
-    w = sub.add_parser("web", help="the queue page's weight and time to first byte, 1,000 jobs")
-    w.add_argument("--jobs", type=int, default=1000)
+    w = sub.add_parser("web", help="the queue page's weight and time to first byte, 10,000 jobs")
+    w.add_argument("--jobs", type=int, default=10_000)
     args = parser.parse_args(argv)
     if args.what == "web":
         return web.run(args.jobs)
