@@ -613,3 +613,15 @@ def test_history_searches_by_name_filters_by_state_and_pages(
     third = web.get("/?page=3").text
     assert "page 3 of 3" in third and third.count("<tr data-job-id") == 100 + 20
     assert State.QUEUED in third
+
+
+def test_a_verdict_shows_in_vidvar_status_too(done_job: Harness) -> None:
+    web = client(done_job)
+    [job] = web.get("/api/jobs").json()["jobs"]
+    review = {"file": "clip.mp4", "variation": 1, "verdict": "approved"}
+    assert web.post(f"/api/jobs/{job['job_id']}/review", json=review).status_code == 200
+    shown = run_cli("status", job["job_id"], config=done_job.ws.config_path).stdout
+    [line] = [line for line in shown.splitlines() if "_var01" in line]
+    assert line.rstrip().endswith("approved")
+    page = web.get(f"/jobs/{job['job_id']}").text
+    assert 'id="copy-path"' in page and 'id="share-path">output/clip-' in page

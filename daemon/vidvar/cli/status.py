@@ -161,4 +161,5 @@ def print_job(doc: dict[str, Any], job_dir: str) -> None:
             line += f", {f['eta_seconds']:.0f} s left"
         print(line + (f" — {f['error']}" if f["error"] else ""))
         for o in f["outputs"]:
-            print(f"    {o['path']}  {size_text(o['size'])}  seed {o['seed']}")
+            verdict = f"  {o['verdict']}" if o.get("verdict") else ""
+            print(f"    {o['path']}  {size_text(o['size'])}  seed {o['seed']}{verdict}")

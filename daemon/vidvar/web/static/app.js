@@ -161,6 +161,12 @@ async function jobPage() {
       refresh();
     });
   }
+  // The job folder's place on the share, to paste into a file browser.
+  document.getElementById("copy-path").addEventListener("click", async () => {
+    const path = document.getElementById("share-path").textContent;
+    try { await navigator.clipboard.writeText(path); result.textContent = "copied"; }
+    catch { window.getSelection().selectAllChildren(document.getElementById("share-path")); result.textContent = "selected: copy it with Ctrl+C"; }
+  });
   // Review: a verdict per variation, kept by vidvar (status.json shows it too).
   const approvedCount = () => document.querySelectorAll('.verdict[data-verdict="approved"][aria-pressed="true"]').length;
   for (const button of document.querySelectorAll(".verdict")) {
