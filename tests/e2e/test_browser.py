@@ -101,18 +101,22 @@ def web(workspace: Workspace, tmp_path: Path) -> Iterator[str]:
 
 AXE = REPO / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
+IMPACTS = ("minor", "moderate", "serious", "critical")
 
 
-def _axe_problems(driver: Any) -> list[str]:
-    """Serious or critical accessibility violations axe-core finds on the open page."""
+def _axe_problems(driver: Any, page: str) -> list[str]:
+    """Serious or critical accessibility violations axe-core finds on the open page (all
+    of them are counted by impact on stdout, for the record)."""
     driver.execute_script(AXE.read_text())
     found = driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         "axe.run(document, {resultTypes: ['violations']}).then((r) => done(r.violations"
-        ".filter((v) => ['serious', 'critical'].includes(v.impact))"
-        ".map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', '))));"
+        ".map((v) => [v.impact, v.id + ': ' + v.nodes.map((n) => n.target.join(' '))"
+        ".join(', ')])));"
     )
-    return list(found)
+    counts = {impact: sum(1 for i, _ in found if i == impact) for impact in IMPACTS}
+    print(f"axe-core on {page}: {counts}")
+    return [said for impact, said in found if impact in ("serious", "critical")]
 
 
 def _wait_page(driver: Any, url: str) -> None:
@@ -240,7 +244,7 @@ def test_upload_follow_watch_compare_approve_and_take_away_the_approved(
                 assert not wide, f"{page} scrolls sideways at {width} px ({theme})"
                 driver.save_screenshot(str(tmp_path / f"{page}-{size}-{theme}.png"))
                 if AXE.exists() and size == "desktop":
-                    problems[f"{page}-{theme}"] = _axe_problems(driver)
+                    problems[f"{page}-{theme}"] = _axe_problems(driver, f"{page} ({theme})")
     if AXE.exists():
         assert problems and all(not found for found in problems.values()), problems
     keep = os.environ.get("VIDVAR_SCREENSHOTS")  # where to keep them (the docs pictures)
