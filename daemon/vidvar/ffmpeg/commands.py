@@ -152,6 +152,8 @@ def encode_args(
         if with_audio:
             args += ["-map", f"[a{i}]"]
         args += _encoder_options(encoder, n, with_audio, cores)
+        if info.hdr:
+            args += SDR_TAGS  # tone-mapped: never left tagged as the HDR source was
         args += [*_CLEAN_OUTPUT, input_url(out.path)]
     for label, path, pix_fmt in taps:
         args += ["-map", f"[{label}]", "-fps_mode", "passthrough", "-f", "rawvideo"]
@@ -229,9 +231,34 @@ def _encoder_options(
     return args
 
 
+# HDR (PQ or HLG, BT.2020) to SDR BT.709: to linear light, to BT.709 primaries, Hable's
+# curve (highlights rolled off, not clipped), then BT.709's transfer and matrix, in
+# float all the way. zscale reads the source's transfer, primaries and matrix from the
+# tags, given explicitly below so that a stream tagged only in its container works too.
+TONEMAP = (
+    "zscale=tin={transfer}:pin={primaries}:min={matrix}:t=linear:npl=100,format=gbrpf32le,"
+    "zscale=p=bt709,tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv"
+)
+# ffprobe's name of a matrix → zscale's.
+_ZSCALE_MATRIX = {"bt2020nc": "2020_ncl", "bt2020c": "2020_cl", "bt709": "709"}
+# Tags of a tone-mapped output: SDR, BT.709 throughout.
+SDR_TAGS = ("-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709")
+
+
+def tonemap_chain(info: MediaInfo) -> str:
+    """The filters that bring an HDR picture to SDR BT.709."""
+    return TONEMAP.format(
+        transfer=info.color_transfer,
+        primaries="2020" if info.color_primaries in ("", "bt2020") else info.color_primaries,
+        matrix=_ZSCALE_MATRIX.get(info.color_space, "2020_ncl"),
+    )
+
+
 def common_chain(info: MediaInfo) -> list[str]:
-    """Filters every output needs (square pixels, even size, 8-bit 4:2:0): run once."""
-    common = []
+    """Filters every output needs (HDR tone-mapped to SDR, square pixels, even size,
+    8-bit 4:2:0): run once, before the split, so the audition, the figures and the
+    preview see what the outputs show."""
+    common = [tonemap_chain(info)] if info.hdr else []
     if not info.square_pixels:
         common.append("scale=w='trunc(iw*sar/2)*2':h=ih")
     common.append("scale=w='trunc(iw/2)*2':h='trunc(ih/2)*2',setsar=1,format=yuv420p")

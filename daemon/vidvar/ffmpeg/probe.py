@@ -28,6 +28,9 @@ IMAGE_FORMATS = ("image2", "_pipe", "png", "webp", "tiff", "bmp")
 MP4_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot")
 
 
+HDR_TRANSFERS = ("smpte2084", "arib-std-b67")
+
+
 @dataclass(frozen=True)
 class MediaInfo:
     """What the daemon needs to know about a source or an output."""
@@ -41,11 +44,20 @@ class MediaInfo:
     pix_fmt: str
     sar: str
     format_name: str
+    # Colour as the stream tags it (ffprobe's names; "" when untagged).
+    color_transfer: str = ""
+    color_primaries: str = ""
+    color_space: str = ""
 
     @property
     def aspect(self) -> float:
         """Display width / height."""
         return self.width / self.height if self.height else 16 / 9
+
+    @property
+    def hdr(self) -> bool:
+        """True for HDR: PQ (HDR10) or HLG, what phones record by default."""
+        return self.color_transfer in HDR_TRANSFERS
 
     @property
     def square_pixels(self) -> bool:
@@ -150,6 +162,9 @@ def _media_info(data: dict[str, Any], url: str, pass_fds: Sequence[int]) -> Medi
         pix_fmt=str(video.get("pix_fmt", "")),
         sar=sar,
         format_name=format_name,
+        color_transfer=str(video.get("color_transfer", "")),
+        color_primaries=str(video.get("color_primaries", "")),
+        color_space=str(video.get("color_space", "")),
     )
 
 
