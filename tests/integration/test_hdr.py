@@ -71,11 +71,52 @@ def test_hdr_footage_is_tone_mapped_to_sdr_bt709(
     assert status["files"][0]["figures"]["min_ssim"] > 0  # measured on the mapped frames
 
 
-def test_sdr_footage_is_left_as_it_was_tagged(harness: Harness, clips: ClipFactory) -> None:
+def test_untagged_sdr_footage_gives_outputs_tagged_bt709(
+    harness: Harness, clips: ClipFactory
+) -> None:
     source = clips.make(harness.ws.inbox / "plain.mp4", seconds=1)
-    assert not probe(source).hdr
+    assert not probe(source).hdr and stream(source).get("color_transfer") in (None, "unknown")
     harness.enqueue(source)
     assert harness.run_next() == "completed"
     [folder] = harness.ws.job_dirs()
     output = next(folder.glob("*_var01.mp4"))
-    assert stream(output).get("color_transfer") in (None, "unknown")
+    assert stream(output).get("color_transfer") == "bt709"
+
+
+def mean_yuv(path: Path, chain: str = "null") -> tuple[float, float, float]:
+    """Mean Y, U and V of the first frame after `chain`, as 8-bit values."""
+    done = subprocess.run(
+        [
+            *("ffmpeg", "-v", "error", "-i", str(path), "-frames:v", "1"),
+            *("-vf", f"{chain},scale=64:48,format=yuv444p", "-f", "rawvideo", "-"),
+        ],
+        capture_output=True,
+        check=True,
+    )
+    plane = len(done.stdout) // 3
+    return tuple(  # type: ignore[return-value]
+        sum(done.stdout[i * plane : (i + 1) * plane]) / plane for i in range(3)
+    )
+
+
+def test_a_mapped_frame_matches_ffmpeg_s_own_tonemap_and_not_the_raw_frame(
+    harness: Harness, clips: ClipFactory
+) -> None:
+    from vidvar.ffmpeg.commands import tonemap_chain
+
+    source = phone_clip(clips, harness.ws.root / "hlg.mp4", "arib-std-b67")
+    reference = mean_yuv(source, tonemap_chain(probe(source)))
+    raw = mean_yuv(source)
+    # vidvar's own render of the same frame, with no effect drawn (a neutral profile).
+    harness.ws.data["profiles"] = {
+        "none": {"min_distance": 0, "effects": {"volume": {"range": [1, 1]}}}
+    }
+    harness.ws.write(profile="none", variations=1)
+    harness.reload()
+    harness.enqueue(source.rename(harness.ws.inbox / "hlg.mp4"))
+    assert harness.run_next() == "completed"
+    [folder] = harness.ws.job_dirs()
+    mapped = mean_yuv(next(folder.glob("*_var01.mp4")))
+    near = max(abs(a - b) for a, b in zip(mapped, reference, strict=True))
+    far = max(abs(a - b) for a, b in zip(raw, reference, strict=True))
+    assert near < 3 < far, (mapped, reference, raw)

@@ -152,8 +152,10 @@ def encode_args(
         if with_audio:
             args += ["-map", f"[a{i}]"]
         args += _encoder_options(encoder, n, with_audio, cores)
-        if info.hdr:
-            args += SDR_TAGS  # tone-mapped: never left tagged as the HDR source was
+        if info.hdr or info.color_transfer in ("", "unknown"):
+            # Tone-mapped, or untagged: players must not guess (an HDR tag left on SDR
+            # frames looks washed out).
+            args += SDR_TAGS
         args += [*_CLEAN_OUTPUT, input_url(out.path)]
     for label, path, pix_fmt in taps:
         args += ["-map", f"[{label}]", "-fps_mode", "passthrough", "-f", "rawvideo"]
