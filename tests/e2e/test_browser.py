@@ -21,6 +21,7 @@ from tests.support import (
     ClipFactory,
     DaemonProcess,
     Workspace,
+    free_port,
     wait_for,
     wait_job,
 )
@@ -28,12 +29,6 @@ from tests.support import (
 pytestmark = pytest.mark.e2e
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -78,7 +73,7 @@ def browser(tmp_path: Path) -> Iterator[object]:
 
 @pytest.fixture
 def web(workspace: Workspace, tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     log = open(tmp_path / "web.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [*VIDVAR, "web", "--port", str(port), "-c", str(workspace.config_path)],

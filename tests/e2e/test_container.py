@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import time
@@ -22,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import REPO, ClipFactory, rows, wait_for
+from tests.support import REPO, ClipFactory, free_port, rows, wait_for
 
 pytestmark = [pytest.mark.e2e]
 IMAGE = "localhost/vidvar:test"
@@ -181,16 +180,10 @@ def test_the_image_runs_as_puid_with_the_umask_turns_healthy_and_stops_cleanly(
     assert "job interrupted; it goes back to the queue" in logs(name)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_the_page_is_served_on_the_published_port_only_with_the_password(
     start: Callable[..., Started],
 ) -> None:
-    port = _free_port()
+    port = free_port()
     name, _share, config = start("-p", f"127.0.0.1:{port}:8765", network="bridge")
     said = wait_for(
         lambda: re.search(r"the page's password is (\S+)", logs(name)),

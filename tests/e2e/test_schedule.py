@@ -5,7 +5,6 @@ the CLI and from the page, with and without --now."""
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 from collections.abc import Callable
 
@@ -17,6 +16,7 @@ from tests.support import (
     ClipFactory,
     DaemonProcess,
     Workspace,
+    free_port,
     rows,
     run_cli,
     slow_encoder,
@@ -89,16 +89,10 @@ def test_pause_lets_the_running_encode_finish_and_resume_starts_the_next(
     assert not daemon.saw("file failed")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_pause_now_from_the_page_puts_the_running_file_back_and_resume_finishes_it(
     workspace: Workspace, clips: ClipFactory, daemon_factory: Callable[..., DaemonProcess]
 ) -> None:
-    port = _free_port()
+    port = free_port()
     workspace.data["web"] = {"with_run": True, "port": port}
     slow_encoder(workspace)
     daemon = daemon_factory(workspace.config_path)

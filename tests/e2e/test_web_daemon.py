@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 
 import httpx
 import pytest
 
-from tests.support import ClipFactory, DaemonProcess, Workspace, job_states, wait_for, wait_job
+from tests.support import (
+    ClipFactory,
+    DaemonProcess,
+    Workspace,
+    free_port,
+    job_states,
+    wait_for,
+    wait_job,
+)
 
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_an_upload_named_like_an_older_job_is_followed_to_its_own_job(
     workspace: Workspace, clips: ClipFactory, daemon_factory: Callable[..., DaemonProcess]
 ) -> None:
-    port = _free_port()
+    port = free_port()
     workspace.data["web"] = {"with_run": True, "port": port}
     workspace.write()
     daemon = daemon_factory(workspace.config_path)

@@ -10,7 +10,6 @@ import io
 import json
 import os
 import re
-import socket
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from tests.support import ClipFactory, Workspace, run_cli, wait_for
+from tests.support import ClipFactory, Workspace, free_port, run_cli, wait_for
 from tests.support.pipeline_harness import Harness
 from vidvar.config import load_config
 from vidvar.web.app import create_app
@@ -171,12 +170,6 @@ def test_listening_beyond_this_machine_without_a_password_is_refused(workspace: 
 # --- uploads --------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def server(workspace: Workspace) -> Iterator[tuple[str, Workspace]]:
     """The app on a real uvicorn server (uploads stream through a real socket)."""
@@ -184,7 +177,7 @@ def server(workspace: Workspace) -> Iterator[tuple[str, Workspace]]:
 
     config = load_config(workspace.config_path)
     store = open_store(config.database)
-    port = _free_port()
+    port = free_port()
     running = make_server(config, store, "127.0.0.1", port)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
@@ -392,7 +385,7 @@ def test_a_batch_folder_s_vidvar_yaml_sets_its_variations_and_a_bad_one_fails_it
 def test_run_serves_the_page_too_with_web_with_run(
     workspace: Workspace, daemon_factory: Any
 ) -> None:
-    port = _free_port()
+    port = free_port()
     workspace.data["web"] = {"with_run": True, "port": port}
     workspace.write()
     daemon = daemon_factory(workspace.config_path)

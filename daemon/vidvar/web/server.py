@@ -30,25 +30,26 @@ def listen_address(config: Config, host: str | None, port: int | None) -> tuple[
     return host, port
 
 
+# Why a port cannot be had, in words, by errno.
+_BIND_REFUSALS = {
+    errno.EADDRINUSE: "is already in use by another program (another vidvar web?): stop it, or",
+    errno.EACCES: "may not be used by this user (ports below 1024 need root):",
+}
+
+
 def bind(host: str, port: int) -> socket.socket:
     """The listening socket of the page; PortBusy in plain words when it is taken."""
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
         return socket.create_server((host, port), family=family, backlog=128)
     except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
+        why = _BIND_REFUSALS.get(exc.errno or 0)
+        if why is None:
             raise PortBusy(
-                f"port {port} on {host} is already in use by another program (another "
-                "vidvar web?): stop it, or choose another port with --port or web.port",
-                str(exc),
+                f"cannot listen on {host}:{port}: {exc.strerror or exc}", str(exc)
             ) from None
-        if exc.errno == errno.EACCES:
-            raise PortBusy(
-                f"port {port} on {host} may not be used by this user (ports below 1024 "
-                "need root): choose another with --port or web.port",
-                str(exc),
-            ) from None
-        raise PortBusy(f"cannot listen on {host}:{port}: {exc.strerror or exc}", str(exc)) from None
+        message = f"port {port} on {host} {why} choose another port with --port or web.port"
+        raise PortBusy(message, str(exc)) from None
 
 
 def make_server(config: Config, store: JobStore, host: str, port: int) -> uvicorn.Server:
