@@ -2,7 +2,7 @@
 
 The schedule is read from the config at every look (a reload changes it); the pause
 lives in the store, so that `vidvar pause`, the page and every daemon on the store
-agree, and is read by `refresh()` once a second.
+agree, and is read at every look too (a claim asks before each try).
 """
 
 from __future__ import annotations
@@ -39,12 +39,15 @@ class WorkGate:
         self._on_change.append(react)
 
     def refresh(self) -> None:
-        """Read the pause from the store (a store outage keeps the last one known)."""
+        """Read the pause from the store and say whether the gate changed (once a second:
+        the log, status.json and --now follow the pause without waiting for a claim)."""
+        self.room()
+
+    def _read_pause(self) -> None:
         try:
             self.held = self.store.pause()
         except StoreUnavailable:
-            return
-        self.room()
+            pass  # an outage keeps the last pause known
 
     @property
     def stop_running(self) -> bool:
@@ -52,7 +55,9 @@ class WorkGate:
         return self.held is not None and self.held.now and self.held.active(time.time())
 
     def room(self) -> bool:
-        """True when a new file may start now."""
+        """True when a new file may start now. The pause is read from the store at every
+        look, so that a file queued just after `vidvar pause` never starts."""
+        self._read_pause()
         held = self.held if self.held is not None and self.held.active(time.time()) else None
         if held is not None:
             reason: str | None = held.describe()
