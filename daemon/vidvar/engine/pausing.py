@@ -7,6 +7,7 @@ agree, and is read at every look too (a claim asks before each try).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -44,10 +45,8 @@ class WorkGate:
         self.room()
 
     def _read_pause(self) -> None:
-        try:
+        with contextlib.suppress(StoreUnavailable):  # an outage keeps the last pause known
             self.held = self.store.pause()
-        except StoreUnavailable:
-            pass  # an outage keeps the last pause known
 
     @property
     def stop_running(self) -> bool:
