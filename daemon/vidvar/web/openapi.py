@@ -18,6 +18,7 @@ _ERROR = {
     "description": "an error, in plain words",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
+_BINARY = {"description": "a file", "content": {"application/octet-stream": {}}}
 _JOB_ID = {
     "name": "job_id",
     "in": "path",
@@ -43,8 +44,12 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _paths() -> dict[str, Any]:
+    """Every operation of the API, by address."""
+    return {**_job_paths(), **_output_paths(), **_action_paths(), **_other_paths()}
+
+
+def _job_paths() -> dict[str, Any]:
     job = [_JOB_ID]
-    binary = {"description": "a file", "content": {"application/octet-stream": {}}}
     return {
         "/api/jobs": {
             "get": _op(
@@ -79,6 +84,13 @@ def _paths() -> dict[str, Any]:
                 ],
             )
         },
+    }
+
+
+def _output_paths() -> dict[str, Any]:
+    job = [_JOB_ID]
+    binary = _BINARY
+    return {
         "/api/jobs/{job_id}/manifest.csv": {
             "get": _op(
                 "One row per output: file, variation, format, path, size, duration, effects, "
@@ -127,6 +139,12 @@ def _paths() -> dict[str, Any]:
                 ],
             )
         },
+    }
+
+
+def _action_paths() -> dict[str, Any]:
+    job = [_JOB_ID]
+    return {
         "/api/jobs/{job_id}/cancel": {
             "post": _op(
                 "Cancel a queued job or stop a running one.",
@@ -145,6 +163,11 @@ def _paths() -> dict[str, Any]:
                 parameters=job,
             )
         },
+    }
+
+
+def _other_paths() -> dict[str, Any]:
+    return {
         "/api/uploads": {
             "post": {
                 "summary": "Videos into an inbox (multipart: watch, variations, then files).",
