@@ -6,15 +6,11 @@ duplicate keys and non-finite numbers are errors.
 
 from __future__ import annotations
 
-import copy
 import os
-from collections.abc import Mapping
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from vidvar.config.environment import apply_environment
 from vidvar.config.notify import read_notify
 from vidvar.config.positions import key_positions, locate
 from vidvar.config.profiles import read_encoders, read_profiles
@@ -25,7 +21,6 @@ from vidvar.config.reader import (
     read_section,
     resolve_path,
     type_name,
-    yaml_key,
 )
 from vidvar.config.schema import (
     DEFAULT_EXTENSIONS,
@@ -40,184 +35,14 @@ from vidvar.config.schema import (
     WorkerConfig,
 )
 from vidvar.config.topology import check_topology
+from vidvar.config.yamlfile import read_yaml_text
 from vidvar.effects.catalogue import (
     EffectsProfile,
 )
-from vidvar.errors import ConfigError, ConfigErrors, brief, config_errors
+from vidvar.errors import ConfigError, ConfigErrors, config_errors
 from vidvar.mounts import is_on_network_fs
 
 EX_CONFIG = 78  # sysexits.h: configuration error
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping (the second would win)."""
-
-
-def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
-    seen: set[Any] = set()
-    for key_node, _value in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if not isinstance(key, str | int | float | bool | None):
-            raise yaml.constructor.ConstructorError(
-                None, None, "a key must be a plain name, not a list or mapping", key_node.start_mark
-            )
-        if key in seen:
-            line = key_node.start_mark.line + 1
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {brief(key)} (line {line})", key_node.start_mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
-
-
-class _NoAliasLoader(_StrictLoader):
-    """_StrictLoader that refuses aliases (`*name`): a few lines of aliases can expand
-    into gigabytes (a "billion laughs"), and a dropped folder's file is anyone's."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-            raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in this file", mark
-            )
-        return super().compose_node(parent, index)
-
-
-def read_yaml(file: Path, *, max_bytes: int | None = None, aliases: bool = True) -> Any:
-    """The YAML document of `file`; ConfigError with line and column when it is wrong.
-    `max_bytes` refuses a larger file before parsing it; without `aliases`, `*name`
-    is an error (for files anyone can drop, see _NoAliasLoader)."""
-    return read_yaml_text(file, max_bytes=max_bytes, aliases=aliases)[0]
-
-
-def read_yaml_text(
-    file: Path, *, max_bytes: int | None = None, aliases: bool = True
-) -> tuple[Any, str]:
-    """The YAML document of `file` and the text it was read from (see read_yaml)."""
-    try:
-        text = _read_text(file, max_bytes)
-    except FileNotFoundError:
-        raise ConfigError(file, "", "config file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(file, "", "expected a config file, found a folder") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(file, "", f"cannot read the config file: {exc}") from None
-    try:
-        return yaml.load(text, Loader=_StrictLoader if aliases else _NoAliasLoader), text
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = plain_yaml_problem(getattr(exc, "problem", None) or str(exc))
-        if mark is not None:
-            line, column = mark.line + 1, mark.column + 1
-            raise ConfigError(
-                file, "", f"YAML syntax error: {problem}", line=line, column=column
-            ) from None
-        raise ConfigError(file, "", f"YAML syntax error: {problem}") from None
-
-
-# PyYAML's words for the mistakes people make, and what they mean in plain words.
-_YAML_PROBLEMS = (
-    (
-        "expected <block end>",
-        "this line is indented differently from the keys above it; "
-        "keys of one section line up under each other, with spaces",
-    ),
-    (
-        "mapping values are not allowed here",
-        "a ':' where none is expected: the line is indented too far, "
-        "or a value that holds ': ' needs quotes",
-    ),
-    ("could not find expected ':'", "a line without 'key: value' (a missing ':'?)"),
-    ("found character '\\t'", "a tab; YAML indents with spaces only"),
-    ("found character '\t'", "a tab; YAML indents with spaces only"),
-    ("found unexpected end of stream", "a quote or bracket is opened and never closed"),
-    ("did not find expected key", "a line that is not 'key: value' inside a section"),
-    ("expected ',' or ']'", "a list in [brackets] that is not closed or not separated by ','"),
-    ("expected ',' or '}'", "a mapping in {braces} that is not closed or not separated by ','"),
-    (
-        "did not find expected '-' indicator",
-        "a list item that does not line up with the items above it",
-    ),
-)
-
-
-def plain_yaml_problem(problem: str) -> str:
-    """PyYAML's description of a syntax error, in words a person understands."""
-    for jargon, plain in _YAML_PROBLEMS:
-        if jargon in problem:
-            return plain
-    return problem
-
-
-def _read_text(file: Path, max_bytes: int | None) -> str:
-    if max_bytes is None:
-        return file.read_text(encoding="utf-8")
-    fd = os.open(file, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    with os.fdopen(fd, "rb") as handle:
-        data = handle.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise ConfigError(file, "", f"the file is larger than {max_bytes // 1024} KiB")
-    return data.decode("utf-8")
-
-
-# Environment variables that override keys of the one hot folder (the container's
-# simple case: no YAML at all); they win over the file. See docs/quick-start.md, "The container".
-ENV_WATCH_KEYS = {
-    "VIDVAR_VARIATIONS": "variations",
-    "VIDVAR_SETTLE_SECONDS": "settle_seconds",
-    "VIDVAR_OBSERVER": "observer",
-    "VIDVAR_POLLING_INTERVAL": "polling_interval",
-    "VIDVAR_SCAN_INTERVAL": "scan_interval",
-    "VIDVAR_PROFILE": "profile",
-    "VIDVAR_ENCODER": "encoder",
-    "VIDVAR_ON_SUCCESS": "on_success",
-    "VIDVAR_ON_FAILURE": "on_failure",
-}
-ENV_TOP_KEYS = {
-    "VIDVAR_LOG_LEVEL": ("logging", "level"),
-    "VIDVAR_LOG_FORMAT": ("logging", "format"),
-    # Every web setting: VIDVAR_WEB_HOST, VIDVAR_WEB_PORT, VIDVAR_WEB_PASSWORD_HASH, …
-    # (api_tokens as a YAML list or comma-separated hashes).
-    **{f"VIDVAR_WEB_{yaml_key(f).upper()}": ("web", yaml_key(f)) for f in fields(WebConfig)},
-}
-_LIST_KEYS = {("web", "api_tokens")}
-
-
-def apply_environment(data: Any, file: Path, environ: Mapping[str, str]) -> tuple[Any, list[str]]:
-    """The document with VIDVAR_* overrides applied, and which were (for messages)."""
-    wanted = {k: v for k, v in environ.items() if k in ENV_WATCH_KEYS or k in ENV_TOP_KEYS}
-    if not wanted or not isinstance(data, dict):
-        return data, []
-    data = copy.deepcopy(data)
-    applied = []
-    for var, value in sorted(wanted.items()):
-        parsed = yaml.safe_load(value) if value.strip() else None
-        if var in ENV_TOP_KEYS:
-            section, key = ENV_TOP_KEYS[var]
-            if (section, key) in _LIST_KEYS and isinstance(parsed, str):
-                parsed = [part.strip() for part in parsed.split(",") if part.strip()]
-            data.setdefault(section, {})
-            if isinstance(data[section], dict):
-                data[section][key] = parsed
-        else:
-            watches = data.get("watch")
-            if isinstance(watches, dict):
-                watches = data["watch"] = [watches]
-            if not isinstance(watches, list) or len(watches) != 1:
-                count = len(watches) if isinstance(watches, list) else 0
-                raise ConfigError(
-                    file,
-                    "watch",
-                    f"{var} sets a key of the one hot folder, but this config has {count}; "
-                    f"set {ENV_WATCH_KEYS[var]} in the YAML instead",
-                )
-            if isinstance(watches[0], dict):
-                watches[0][ENV_WATCH_KEYS[var]] = parsed
-        applied.append(var)
-    return data, applied
 
 
 def load_config(path: Path | str, *, require_folders: bool = True) -> Config:

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from vidvar.config import Config, WatchConfig
-from vidvar.config.load import read_yaml
 from vidvar.config.reader import Section
+from vidvar.config.yamlfile import read_yaml
 from vidvar.errors import ConfigError, brief
 from vidvar.inbox.ignore import is_junk_name
 from vidvar.inbox.sources import identity_of, signature_of
