@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from vidvar.config import Config
 from vidvar.log import get_logger
 from vidvar.store import JobStore
-from vidvar.web import api, metrics, openapi, pages
+from vidvar.web import api, metrics, openapi, outputs, pages
 from vidvar.web.security import (
     LOCAL_HOSTS,
     SECURITY_HEADERS,
@@ -151,12 +151,12 @@ def create_app(config: Config, store: JobStore, *, host: str) -> Starlette:
         Route("/logout", pages.logout, methods=["POST"]),
         Route("/api/jobs", api.jobs),
         Route("/api/jobs/{job_id}", api.job),
-        Route("/api/jobs/{job_id}/zip", api.job_zip),
-        Route("/api/jobs/{job_id}/manifest.csv", api.manifest),
-        Route("/api/jobs/{job_id}/thumb.jpg", api.job_thumb),
-        Route("/api/jobs/{job_id}/source", api.job_source),
-        Route("/api/jobs/{job_id}/review", api.review, methods=["POST"]),
-        Route("/api/jobs/{job_id}/files/{path:path}", api.job_file),
+        Route("/api/jobs/{job_id}/zip", outputs.job_zip),
+        Route("/api/jobs/{job_id}/manifest.csv", outputs.manifest),
+        Route("/api/jobs/{job_id}/thumb.jpg", outputs.job_thumb),
+        Route("/api/jobs/{job_id}/source", outputs.job_source),
+        Route("/api/jobs/{job_id}/review", outputs.review, methods=["POST"]),
+        Route("/api/jobs/{job_id}/files/{path:path}", outputs.job_file),
         Route("/api/jobs/{job_id}/cancel", api.cancel, methods=["POST"]),
         Route("/api/jobs/{job_id}/retry", api.retry, methods=["POST"]),
         Route("/api/uploads", api.upload, methods=["POST"]),
