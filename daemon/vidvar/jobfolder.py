@@ -2,6 +2,7 @@
 
     output/<name>-<job id>/
         <stem>_var01.mp4 …        verified outputs (a batch keeps its subfolders)
+        <stem>_var01_9x16.mp4 …   the same variation in a placement format
         status.json               the job's status document, rewritten atomically
         preview.jpg               the preview sheet, when the job ends
         .vidvar-work/             temporary outputs, sample frames and thumbnails
@@ -30,7 +31,8 @@ STATUS_FILE = "status.json"
 PREVIEW_FILE = "preview.jpg"
 WORK_DIR = ".vidvar-work"
 LEGACY_THUMBS_DIR = ".vidvar-thumbs"
-OUTPUT_SUFFIX_BYTES = len("_var100.mp4")  # the longest suffix an output stem gets
+OUTPUT_SUFFIX_BYTES = len("_var100_16x9.mp4")  # the longest suffix an output stem gets
+SOURCE_KEY = "source"  # the format key of the source's own shape (config.placement)
 
 
 def folder_name(entry_stem: str, job_id: str) -> str:
@@ -85,9 +87,11 @@ def output_stems(names: Sequence[str]) -> list[str]:
     return result
 
 
-def output_name(stem: str, variation: int) -> str:
-    """`clip` → `clip_var01.mp4` (relative to the job folder)."""
-    return f"{stem}_var{variation:02d}.mp4"
+def output_name(stem: str, variation: int, key: str = SOURCE_KEY) -> str:
+    """`clip` → `clip_var01.mp4`, or `clip_var01_9x16.mp4` in a placement format
+    (`key`, see config.placement.Format.key); relative to the job folder."""
+    suffix = "" if key == SOURCE_KEY else f"_{key}"
+    return f"{stem}_var{variation:02d}{suffix}.mp4"
 
 
 class JobFolder:
@@ -121,13 +125,13 @@ class JobFolder:
         link put in its place during an encode."""
         return self._held_work or self.path / WORK_DIR
 
-    def output(self, stem: str, variation: int) -> Path:
+    def output(self, stem: str, variation: int, key: str = SOURCE_KEY) -> Path:
         """Where a verified output goes."""
-        return self.path / output_name(stem, variation)
+        return self.path / output_name(stem, variation, key)
 
-    def temp_output(self, file_id: int, variation: int) -> Path:
+    def temp_output(self, file_id: int, variation: int, key: str = SOURCE_KEY) -> Path:
         """Where ffmpeg writes an output before it is verified."""
-        return self.work_dir / f"{file_id}.v{variation:02d}.mp4"
+        return self.work_dir / f"{file_id}.{_which(variation, key)}.mp4"
 
     def samples(self, file_id: int, variation: int | None) -> Path:
         """Raw gray sample frames of a file's source (None) or of one variation."""
@@ -137,9 +141,14 @@ class JobFolder:
         """Raw gray frames of candidate variations, rendered before the encode."""
         return self.work_dir / f"{file_id}.audition.gray"
 
-    def thumbs(self, file_id: int, variation: int | None) -> Path:
-        """Raw colour thumbnails of a file's source (None) or of one variation."""
-        return self.work_dir / f"{file_id}.{_which(variation)}.yuv"
+    def thumbs(self, file_id: int, variation: int | None, key: str = SOURCE_KEY) -> Path:
+        """Raw colour thumbnails of a file's source (None) or of one variation in one
+        format."""
+        return self.work_dir / f"{file_id}.{_which(variation, key)}.yuv"
+
+    def analysis(self, file_id: int) -> tuple[Path, Path]:
+        """The framing analysis's small gray frames and its list of shot cuts."""
+        return self.work_dir / f"{file_id}.analysis.gray", self.work_dir / f"{file_id}.cuts.txt"
 
     # -- writes -----------------------------------------------------------------
     # Every write and removal walks from the output folder (`root`) through the job
@@ -198,11 +207,11 @@ class JobFolder:
         except FileNotFoundError:
             raise ShareGone(f"the job folder {self.path.name} is gone") from None
 
-    def publish(self, file_id: int, stem: str, variation: int) -> Path:
+    def publish(self, file_id: int, stem: str, variation: int, key: str = SOURCE_KEY) -> Path:
         """Move a verified temporary output to its final name; returns that path."""
-        final = self.output(stem, variation)
+        final = self.output(stem, variation, key)
         beneath.rename(
-            self.root, self._below(self.temp_output(file_id, variation)), self._below(final)
+            self.root, self._below(self.temp_output(file_id, variation, key)), self._below(final)
         )
         return final
 
@@ -218,17 +227,22 @@ class JobFolder:
         """Remove the folders of `path` inside the job folder while they are empty."""
         beneath.remove_empty_folders(self.root, self._below(path.parent), keep=1)
 
-    def remove_file_outputs(self, file_id: int, stem: str, variations: int) -> None:
-        """Remove everything one file produced, final and temporary (it starts over or
-        failed)."""
+    def remove_file_outputs(
+        self, file_id: int, stem: str, variations: int, keys: Sequence[str] = (SOURCE_KEY,)
+    ) -> None:
+        """Remove everything one file produced in the format `keys`, final and temporary
+        (it starts over or failed)."""
         for variation in range(1, variations + 1):
-            self.remove(self.output(stem, variation))
-            self.remove(self.temp_output(file_id, variation))
+            for key in keys:
+                self.remove(self.output(stem, variation, key))
+                self.remove(self.temp_output(file_id, variation, key))
+                self.remove(self.thumbs(file_id, variation, key))
             self.remove(self.samples(file_id, variation))
-            self.remove(self.thumbs(file_id, variation))
         self.remove(self.samples(file_id, None))
         self.remove(self.thumbs(file_id, None))
         self.remove(self.audition(file_id))
+        for path in self.analysis(file_id):
+            self.remove(path)
         self.remove_empty_parents(self.output(stem, 1))  # only an empty batch subfolder
 
     def tidy(self) -> None:
@@ -255,8 +269,10 @@ class JobFolder:
                     beneath.unlink(self.root, leftover)
 
 
-def _which(variation: int | None) -> str:
-    return "source" if variation is None else f"v{variation:02d}"
+def _which(variation: int | None, key: str = SOURCE_KEY) -> str:
+    if variation is None:
+        return "source"
+    return f"v{variation:02d}" if key == SOURCE_KEY else f"v{variation:02d}.{key}"
 
 
 def stems_of(records: Sequence[Any]) -> dict[int, str]:

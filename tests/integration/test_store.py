@@ -152,11 +152,11 @@ def test_migration_from_an_empty_file(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         versions = [r[0] for r in conn.execute("SELECT version FROM schema_migrations")]
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert versions == [1, 2, 3, 4, 5, 6, 7]
+    assert versions == [1, 2, 3, 4, 5, 6, 7, 8]
     assert {"jobs", "files", "outputs", "workers", "controls"} <= tables
     open_store(str(path)).close()  # a second open applies nothing twice
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()[0] == 7
+        assert conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()[0] == 8
 
 
 def _claim_all(database: str, worker: str, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]

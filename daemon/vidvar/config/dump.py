@@ -59,6 +59,13 @@ def _profile(profile: EffectsProfile) -> dict[str, Any]:
     }
 
 
+def _watch(watch: Any) -> dict[str, Any]:
+    """A hot folder as plain data; its formats as a config file writes them."""
+    data: dict[str, Any] = _plain(dataclasses.asdict(watch))
+    data["formats"] = [f.aspect if f.is_source else f.as_dict() for f in watch.formats]
+    return data
+
+
 def config_as_dict(config: Config) -> dict[str, Any]:
     """Every setting in force, defaults included, keyed as in the YAML file; the
     database password is replaced by ***."""
@@ -78,7 +85,7 @@ def config_as_dict(config: Config) -> dict[str, Any]:
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             data[key] = _plain(dataclasses.asdict(value))
         elif f.name == "watches":
-            data[key] = [_plain(dataclasses.asdict(w)) for w in value]
+            data[key] = [_watch(w) for w in value]
         elif f.name == "schedule":
             data[key] = [{"days": w.days, "from": w.start, "to": w.end} for w in value]
         else:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from vidvar.config.placement import ASPECT_SIZES, ASPECTS, FITS, MAX_SIDE, Format
 from vidvar.config.reader import yaml_key
 from vidvar.config.schema import Config, WatchConfig
 from vidvar.effects.catalogue import CATALOGUE
@@ -80,6 +81,8 @@ def _type(kind: Any, meta: Mapping[str, Any]) -> dict[str, Any]:
     if origin in (Mapping, dict) or kind is Mapping:
         value = typing.get_args(kind)[1]
         return {"type": "object", "additionalProperties": _type(value, {})}
+    if kind is Format:
+        return _format()
     if dataclasses.is_dataclass(kind):
         return _section(kind)  # type: ignore[arg-type]
     if kind is bool:
@@ -107,10 +110,31 @@ def _default(f: dataclasses.Field[Any]) -> Any:
     if isinstance(value, Path):
         return None  # resolved against the config file's folder; said in the doc
     if isinstance(value, tuple):
-        return list(value)
+        return [v.aspect if isinstance(v, Format) else v for v in value]
     if value in ("", None) or dataclasses.is_dataclass(value):
         return None
     return value
+
+
+def _format() -> dict[str, Any]:
+    """A placement format: an aspect, or an aspect with a size and a fit."""
+    side = {"type": "integer", "minimum": 16, "maximum": MAX_SIDE}
+    return {
+        "anyOf": [
+            {"type": "string", "enum": list(ASPECTS)},
+            {
+                "type": "object",
+                "properties": {
+                    "aspect": {"type": "string", "enum": list(ASPECT_SIZES)},
+                    "width": side,
+                    "height": side,
+                    "fit": {"type": "string", "enum": list(FITS)},
+                },
+                "required": ["aspect"],
+                "additionalProperties": False,
+            },
+        ]
+    }
 
 
 def _effects_profile() -> dict[str, Any]:

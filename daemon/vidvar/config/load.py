@@ -12,6 +12,7 @@ from typing import Any
 
 from vidvar.config.environment import apply_environment
 from vidvar.config.notify import read_notify
+from vidvar.config.placement import SOURCE_FORMAT, Format, parse_formats
 from vidvar.config.positions import key_positions, locate
 from vidvar.config.profiles import read_encoders, read_profiles
 from vidvar.config.reader import (
@@ -261,9 +262,11 @@ def read_watch(
     """Validate one hot folder entry (a missing inbox is noted in `lenient` if given).
     Profiles or encoders given as None (themselves wrong) are not checked against."""
     values, section = read_fields(
-        WatchConfig, file, data, path, base=base, skip=frozenset({"notify"})
+        WatchConfig, file, data, path, base=base, skip=frozenset({"notify", "formats"})
     )
     problems = Problems()
+    if section.has("formats"):
+        values["formats"] = problems.attempt(lambda: _read_formats(section), (SOURCE_FORMAT,))
     values["notify"] = problems.attempt(
         lambda: read_notify(file, section.data.get("notify"), f"{path}.notify"), None
     )
@@ -301,6 +304,13 @@ def read_watch(
     values.setdefault("failed_dir", inbox.parent / "failed")
     values.setdefault("name", inbox.name)
     return WatchConfig(**values)
+
+
+def _read_formats(section: Section) -> tuple[Format, ...]:
+    """A hot folder's `formats:` list, each error with its key path."""
+    return parse_formats(
+        section.data["formats"], lambda key, problem: section.error("formats" + key, problem)
+    )
 
 
 def _read_database(file: Path, raw: Any, base: Path) -> str:

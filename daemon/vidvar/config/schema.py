@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from vidvar import machine
+from vidvar.config.placement import HDR_MODES, SOURCE_FORMAT, Format, Placement
 from vidvar.effects.catalogue import EffectsProfile, default_effects_profile
 from vidvar.schedule import DAYS_PATTERN, TIME_PATTERN, Schedule, window
 
@@ -180,6 +181,23 @@ class WatchConfig:
     )
     profile: str = setting("default", doc="the effects profile")
     encoder: str = setting("default", doc="the encoder profile")
+    formats: tuple[Format, ...] = setting(
+        (SOURCE_FORMAT,),
+        doc='shapes of each variation: source, "9:16", "1:1", "4:5", "16:9", or '
+        '{aspect: "9:16", height: 1280, fit: crop|pad}',
+    )
+    hdr: str = setting(
+        "tonemap",
+        choices=HDR_MODES,
+        doc="HDR sources: tonemap (SDR BT.709, 8-bit H.264) or keep (HEVC 10-bit, HDR kept)",
+    )
+    max_upscale: float = setting(
+        2.0,
+        minimum=1,
+        maximum=8,
+        doc="how far a placement format may enlarge the source's pixels; beyond it the "
+        "output is smaller than asked and status.json says so",
+    )
     on_success: str = setting(
         "archive",
         choices=("archive", "delete", "keep"),
@@ -193,6 +211,11 @@ class WatchConfig:
     )
     failed_dir: Path = setting(Path(), doc="default: `failed` beside the inbox")
     notify: NotifyConfig = setting(factory=NotifyConfig, doc="adds to the top level's")
+
+    @property
+    def placement(self) -> Placement:
+        """The formats and HDR handling of this hot folder's jobs."""
+        return Placement(self.formats, self.hdr, self.max_upscale)
 
 
 @dataclass(frozen=True)

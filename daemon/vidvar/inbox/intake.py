@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from vidvar.config import Config, WatchConfig
+from vidvar.config.placement import HDR_MODES, Format, Placement, parse_formats
 from vidvar.config.reader import Section
 from vidvar.config.yamlfile import read_yaml
 from vidvar.errors import ConfigError, brief
@@ -92,8 +93,10 @@ def make_job(
     origin: str = "inbox",
     variations: int | None = None,
     settings: BatchSettings | None = None,
+    formats: tuple[Format, ...] | None = None,
 ) -> NewJob:
-    """The job for a dropped file or folder (or one queued by hand)."""
+    """The job for a dropped file or folder (or one queued by hand); `formats` (by
+    hand) and the batch's own settings take precedence over the hot folder's."""
     is_batch = entry.is_dir()
     base = entry if is_batch else entry.parent
     stem = entry.name if is_batch else entry.stem
@@ -110,6 +113,7 @@ def make_job(
         profile=(settings and settings.profile) or watch.profile,
         encoder=watch.encoder,
         problem=settings.problem if settings else None,
+        placement=_placement(watch, settings, formats).as_dict(),
         files=tuple(
             _new_file(f, name, stem)
             for f, name, stem in zip(files, names, output_stems(names), strict=True)
@@ -118,28 +122,46 @@ def make_job(
     )
 
 
+def _placement(
+    watch: WatchConfig, settings: BatchSettings | None, formats: tuple[Format, ...] | None
+) -> Placement:
+    """The hot folder's placement with what the batch or the command line changes."""
+    chosen = watch.placement
+    if settings is not None and settings.formats:
+        chosen = Placement(settings.formats, chosen.hdr, chosen.max_upscale)
+    if settings is not None and settings.hdr:
+        chosen = Placement(chosen.formats, settings.hdr, chosen.max_upscale)
+    if formats:
+        chosen = Placement(formats, chosen.hdr, chosen.max_upscale)
+    return chosen
+
+
 BATCH_CONFIG = "vidvar.yaml"
-BATCH_CONFIG_MAX_BYTES = 64 * 1024  # two settings need a few bytes; a scan must never stall
+BATCH_CONFIG_MAX_BYTES = 64 * 1024  # four settings need a few bytes; a scan must never stall
+BATCH_KEYS = {"variations", "profile", "formats", "hdr"}
 
 
 @dataclass(frozen=True)
 class BatchSettings:
-    """A dropped folder's own vidvar.yaml: how many variations, which profile; or why
-    it cannot be used (then the batch fails with that note)."""
+    """A dropped folder's own vidvar.yaml: how many variations, which profile, which
+    formats and HDR handling; or why it cannot be used (then the batch fails with that
+    note)."""
 
     variations: int | None = None
     profile: str | None = None
     problem: str | None = None
+    formats: tuple[Format, ...] | None = None
+    hdr: str | None = None
 
 
 def batch_settings(folder: Path, config: Config) -> BatchSettings:
-    """Read `folder/vidvar.yaml` (only `variations` and `profile` may be set)."""
+    """Read `folder/vidvar.yaml` (only BATCH_KEYS may be set)."""
     path = folder / BATCH_CONFIG
     if not path.is_file() or path.is_symlink():
         return BatchSettings()
     try:
         document = read_yaml(path, max_bytes=BATCH_CONFIG_MAX_BYTES, aliases=False)
-        section = Section(path, document, "", {"variations", "profile"})
+        section = Section(path, document, "", BATCH_KEYS)
         variations = section.data.get("variations")
         whole = isinstance(variations, int) and not isinstance(variations, bool)
         if variations is not None and not (whole and 1 <= variations <= 100):
@@ -152,6 +174,16 @@ def batch_settings(folder: Path, config: Config) -> BatchSettings:
             raise section.error(
                 "profile", f"expected one of the profiles ({known}), found {brief(profile)}"
             )
+        formats = section.data.get("formats")
+        if formats is not None:
+            formats = parse_formats(
+                formats, lambda key, problem: section.error("formats" + key, problem)
+            )
+        hdr = section.data.get("hdr")
+        if hdr is not None and hdr not in HDR_MODES:
+            raise section.error(
+                "hdr", f"expected one of {', '.join(HDR_MODES)}, found {brief(hdr)}"
+            )
     except ConfigError as exc:
         where = exc.key or "the file"
         return BatchSettings(
@@ -163,7 +195,7 @@ def batch_settings(folder: Path, config: Config) -> BatchSettings:
             problem=f"the folder's {BATCH_CONFIG} is not usable: {type(exc).__name__}: "
             f"{brief(str(exc))}"
         )
-    return BatchSettings(variations=variations, profile=profile)
+    return BatchSettings(variations=variations, profile=profile, formats=formats, hdr=hdr)
 
 
 def settles_at(stable_since: float, settle_seconds: float) -> float:

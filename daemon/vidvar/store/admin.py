@@ -29,12 +29,24 @@ class AdminMixin(StoreCore):
             return str(row["state"])
 
     @retrying
-    def set_verdict(self, job_id: str, name: str, variation: int, verdict: str | None) -> bool:
+    def set_verdict(
+        self,
+        job_id: str,
+        name: str,
+        variation: int,
+        verdict: str | None,
+        format: str = "source",
+    ) -> bool:
         """Record a person's verdict on one output (None clears it); False when the job
-        has no such file or variation."""
+        has no such file, variation or format."""
         with self._write() as tx:
             changed = tx.run(
-                "set_verdict", job_id=job_id, name=name, variation=variation, verdict=verdict
+                "set_verdict",
+                job_id=job_id,
+                name=name,
+                variation=variation,
+                verdict=verdict,
+                format=format,
             )
         return changed > 0
 

@@ -166,7 +166,14 @@ class JobStore(Protocol):
     def request_cancel(self, job_id: str) -> str:
         """Cancel a queued job at once, or flag a running one; returns the new state."""
 
-    def set_verdict(self, job_id: str, name: str, variation: int, verdict: str | None) -> bool:
+    def set_verdict(
+        self,
+        job_id: str,
+        name: str,
+        variation: int,
+        verdict: str | None,
+        format: str = "source",
+    ) -> bool:
         """Record a person's verdict on one output (None clears it); False if none such."""
 
     def retry(self, job_id: str) -> int:

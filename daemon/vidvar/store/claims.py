@@ -116,11 +116,13 @@ class ClaimsMixin(StoreCore):
                 "insert_output",
                 file_id=file_id,
                 variation=output.variation,
+                format=output.format,
                 path=output.path,
                 size=output.size,
                 effects=json.dumps(output.effects, sort_keys=True),
                 seed=output.seed,
                 figures=_json(output.figures),
+                placement=_json(output.placement),
             )
             if inserted:
                 tx.run("count_output", file_id=file_id, job_id=claim.job_id)

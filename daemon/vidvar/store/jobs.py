@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from vidvar.store.models import FileRecord, Job, JobSearch, NewJob, OutputRecord
@@ -46,6 +47,7 @@ class JobsMixin(StoreCore):
                 profile=new.profile,
                 encoder=new.encoder,
                 problem=new.problem,
+                placement=json.dumps(new.placement) if new.placement else None,
                 now=now,
             )
             if inserted:

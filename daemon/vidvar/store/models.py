@@ -69,6 +69,7 @@ class NewJob:
     origin: Literal["inbox", "manual"] = "inbox"
     id: str = field(default_factory=lambda: new_job_id())
     problem: str | None = None  # why every file fails at once (a batch's bad vidvar.yaml)
+    placement: dict[str, Any] | None = None  # formats and HDR handling (config.placement)
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class Job:
     not_before: float | None = None  # a waiting job is claimed again from then on
     purged_at: float | None = None  # when retention removed its folder
     problem: str | None = None  # every file fails with this (a batch's bad vidvar.yaml)
+    placement: dict[str, Any] | None = None  # formats and HDR handling (config.placement)
 
 
 VERDICTS = ("approved", "rejected")
@@ -131,6 +133,8 @@ class OutputRecord:
     seed: int
     figures: dict[str, Any] | None = None  # measured distances (see vidvar.quality.figures)
     verdict: str | None = None  # a person's review: approved, rejected, or None
+    format: str = "source"  # the placement format's aspect ("source", "9:16", …)
+    placement: dict[str, Any] | None = None  # width, height, fit, framing (None: source)
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,7 @@ def job_from(row: Mapping[str, Any]) -> Job:
         not_before=row.get("not_before"),
         purged_at=row.get("purged_at"),
         problem=row.get("problem"),
+        placement=_json(row.get("placement")),
     )
 
 
@@ -191,6 +192,8 @@ def output_from(row: Mapping[str, Any]) -> OutputRecord:
         seed=row["seed"],
         figures=_json(row["figures"]),
         verdict=row.get("verdict"),
+        format=row.get("format") or "source",
+        placement=_json(row.get("placement")),
     )
 
 

@@ -19,9 +19,9 @@ INSERT INTO schema_migrations (version, applied_at) VALUES (:version, :now)
 
 -- name: insert_job
 INSERT INTO jobs (id, watch, source_path, source_key, kind, origin, job_dir, variations,
-                  profile, encoder, problem, state, created_at, updated_at)
+                  profile, encoder, problem, placement, state, created_at, updated_at)
 VALUES (:id, :watch, :source_path, :source_key, :kind, :origin, :job_dir, :variations,
-        :profile, :encoder, :problem, 'queued', :now, :now)
+        :profile, :encoder, :problem, :placement, 'queued', :now, :now)
 ON CONFLICT (source_key) DO NOTHING
 
 -- name: insert_file
@@ -81,7 +81,7 @@ SELECT * FROM files WHERE job_id = :job_id ORDER BY position
 
 -- name: outputs_of_job
 SELECT o.* FROM outputs o JOIN files f ON f.id = o.file_id
-WHERE f.job_id = :job_id ORDER BY o.file_id, o.variation
+WHERE f.job_id = :job_id ORDER BY o.file_id, o.variation, o.format
 
 -- name: file_counts_of_job
 SELECT state, COUNT(*) AS n FROM files WHERE job_id = :job_id GROUP BY state
@@ -176,9 +176,9 @@ UPDATE files SET ffmpeg_pid = :pid, ffmpeg_started_at = :started_at
 WHERE id = :file_id AND job_id = :job_id
 
 -- name: insert_output
-INSERT INTO outputs (file_id, variation, path, size, effects, seed, figures)
-VALUES (:file_id, :variation, :path, :size, :effects, :seed, :figures)
-ON CONFLICT (file_id, variation) DO NOTHING
+INSERT INTO outputs (file_id, variation, format, path, size, effects, seed, figures, placement)
+VALUES (:file_id, :variation, :format, :path, :size, :effects, :seed, :figures, :placement)
+ON CONFLICT (file_id, variation, format) DO NOTHING
 
 -- name: count_output
 UPDATE files SET completed_variations = completed_variations + 1
@@ -337,7 +337,7 @@ DELETE FROM controls WHERE name = :name
 
 -- name: set_verdict
 UPDATE outputs SET verdict = :verdict
-WHERE variation = :variation
+WHERE variation = :variation AND format = :format
   AND file_id IN (SELECT id FROM files WHERE job_id = :job_id AND name = :name)
 
 -- ---------------------------------------------------------------- metrics
