@@ -87,6 +87,11 @@ def file_document(f: FileRecord) -> dict[str, Any]:
         "outputs": [
             {
                 "variation": o.variation,
+                "format": o.format,
+                "width": (o.placement or {}).get("width"),
+                "height": (o.placement or {}).get("height"),
+                "fit": (o.placement or {}).get("fit"),
+                "framing": (o.placement or {}).get("framing"),
                 "path": o.path,
                 "size": o.size,
                 "effects": o.effects,

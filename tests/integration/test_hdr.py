@@ -120,3 +120,32 @@ def test_a_mapped_frame_matches_ffmpeg_s_own_tonemap_and_not_the_raw_frame(
     near = max(abs(a - b) for a, b in zip(mapped, reference, strict=True))
     far = max(abs(a - b) for a, b in zip(raw, reference, strict=True))
     assert near < 3 < far, (mapped, reference, raw)
+
+
+def test_hdr_keep_gives_hevc_main10_with_the_source_s_transfer(
+    harness: Harness, clips: ClipFactory
+) -> None:
+    harness.ws.write(hdr="keep", formats=["source", "9:16"])
+    harness.reload()
+    source = phone_clip(clips, harness.ws.inbox / "phone.mp4", "arib-std-b67")
+    harness.enqueue(source)
+    assert harness.run_next() == "completed"
+    [status] = harness.ws.statuses()
+    [folder] = harness.ws.job_dirs()
+    outputs = [folder / o["path"] for o in status["files"][0]["outputs"]]
+    assert len(outputs) == 2 * harness.ws.data["watch"][0]["variations"]
+    for output in outputs:
+        found = stream(output)
+        assert found["codec_name"] == "hevc" and found["profile"] == "Main 10"
+        assert found["pix_fmt"] == "yuv420p10le"
+        assert found.get("color_transfer") == "arib-std-b67"
+        assert (found.get("color_primaries"), found.get("color_space")) == ("bt2020", "bt2020nc")
+    assert "tone-mapped" not in (status["files"][0]["warning"] or "")
+
+
+def test_tone_mapping_is_said_in_the_file_s_warning(harness: Harness, clips: ClipFactory) -> None:
+    source = phone_clip(clips, harness.ws.inbox / "phone.mp4", "smpte2084")
+    harness.enqueue(source)
+    assert harness.run_next() == "completed"
+    [status] = harness.ws.statuses()
+    assert "HDR (PQ) was tone-mapped to SDR BT.709" in status["files"][0]["warning"]

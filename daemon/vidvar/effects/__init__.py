@@ -11,7 +11,14 @@ from vidvar.effects.catalogue import (
     EffectsProfile,
     default_effects_profile,
 )
-from vidvar.effects.graph import Picture, audio_chain, describe, look_filters, video_graph
+from vidvar.effects.graph import (
+    Picture,
+    audio_chain,
+    describe,
+    look_filters,
+    video_graph,
+    warp,
+)
 from vidvar.effects.plan import (
     Variation,
     distance,
@@ -37,4 +44,5 @@ __all__ = [
     "plan_variations",
     "replace_variations",
     "video_graph",
+    "warp",
 ]

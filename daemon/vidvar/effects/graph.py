@@ -112,6 +112,70 @@ def _window(params: Params, aspect: float) -> str | None:
     return "perspective=" + ":".join(points) + ":interpolation=linear:sense=source"
 
 
+Point = tuple[float, float]
+
+
+def warp(params: Params, picture: Picture) -> Callable[[Point], Point]:
+    """Where a point of the source picture (pixels of `picture`) lands in the variation's
+    picture: the mirror and the geometry stage, as look_filters draws them. A placement
+    crop follows the subject through it (quality.framing)."""
+    width, height = picture.size or (picture.aspect * 1000.0, 1000.0)
+    mirrored = bool(params.get("mirror"))
+    angle = visible_rotation(params, picture.size)
+    zoom = float(params.get("zoom", 1.0))
+    if not angle and picture.size is not None:
+        cheap = _geometry(params, picture)
+        if cheap is None:
+            zoom, left, top, scale_x, scale_y = 1.0, 0.0, 0.0, 1.0, 1.0
+        else:
+            crop_w, crop_h = max(2, _even(width / zoom)), max(2, _even(height / zoom))
+            left = _offset(int(width), crop_w, float(params.get("zoom_x", 0.5)))
+            top = _offset(int(height), crop_h, float(params.get("zoom_y", 0.5)))
+            scale_x, scale_y = width / crop_w, height / crop_h
+
+        def through_crop(point: Point) -> Point:
+            x, y = point
+            x = width - x if mirrored else x
+            return (x - left) * scale_x, (y - top) * scale_y
+
+        return through_crop
+    turned = {**params, "rotation": angle}
+    centre_x, centre_y, half_w, half_h, cos_a, sin_a = _window_frame(turned, picture.aspect)
+
+    def through_window(point: Point) -> Point:
+        x, y = point
+        x = width - x if mirrored else x
+        dx, dy = x - centre_x * width, y - centre_y * height
+        a = (dx * cos_a + dy * sin_a) / (half_w * width)  # -1…1 across the output
+        b = (-dx * sin_a + dy * cos_a) / (half_h * height)
+        return (a + 1) / 2 * width, (b + 1) / 2 * height
+
+    return through_window
+
+
+def _window_frame(params: Params, aspect: float) -> tuple[float, float, float, float, float, float]:
+    """_window's source window: its centre and half sizes (shares of the frame), and the
+    cosine and sine of its turn."""
+    angle = float(params.get("rotation", 0.0))
+    ratio = max(aspect, 1.0 / aspect) if aspect > 0 else 2.4
+    needed = math.cos(abs(angle)) + math.sin(abs(angle)) * ratio if angle else 1.0
+    zoom = max(float(params.get("zoom", 1.0)), needed)
+    if zoom <= 1.0 and not angle:
+        return 0.5, 0.5, 0.5, 0.5, 1.0, 0.0
+    room = 0.0 if zoom <= needed else min(1.0, (zoom - needed) / (zoom - 1.0)) * OFF_CENTRE
+    fx = (float(params.get("zoom_x", 0.5)) - 0.5) * room
+    fy = (float(params.get("zoom_y", 0.5)) - 0.5) * room
+    inv = 1.0 / zoom
+    return (
+        0.5 + (1 - inv) * fx,
+        0.5 + (1 - inv) * fy,
+        inv / 2,
+        inv / 2,
+        math.cos(angle),
+        math.sin(angle),
+    )
+
+
 def look_filters(params: Params, picture: Picture) -> list[str]:
     """The filters that change how a frame looks (everything but timing), in stage order:
     what the samples see, and what an audition renders (vidvar.engine.audition)."""

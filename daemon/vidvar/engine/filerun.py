@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from vidvar import effects
+from vidvar.config.placement import Placement
 from vidvar.effects import Variation
 from vidvar.engine import audition
 from vidvar.engine.context import Context, FileContext
@@ -46,6 +47,7 @@ from vidvar.ffmpeg.probe import MediaInfo, probe
 from vidvar.inbox.sources import OpenSource, SourceChanged, SourceGone
 from vidvar.log import get_logger
 from vidvar.quality import figures as fig
+from vidvar.quality.framing import SubjectTrack
 from vidvar.quality.measure import measure, summarise
 from vidvar.store import Claim, FileRecord, Job, OutputRecord, Phase
 
@@ -68,6 +70,10 @@ class FileRun:
         self.began = time.monotonic()
         self.report = EncodeReporter(file)
         self._unreachable: dict[int, str] = {}  # what the audition could not bring in bounds
+        self.placement = Placement.from_dict(file.job.placement)
+        self._subject: SubjectTrack | None = None  # the framing analysis, once it ran
+        self._notes: list[str] = []  # what the file's warning says besides the figures
+        self._figures: dict[int, dict[str, Any]] = {}
 
     # -- the whole file -------------------------------------------------------------
 
@@ -127,9 +133,6 @@ class FileRun:
         source, self.record = open_source(self.ctx, self.claim, self.job, self.record)
         return source
 
-    def _watch(self) -> Any:
-        return _watch_of(self.ctx, self.job)
-
     def _render_job(self, source: OpenSource, info: MediaInfo) -> RenderJob:
         config = self.ctx.config
         return RenderJob(
@@ -139,20 +142,22 @@ class FileRun:
             file_id=self.record.id,
             encoder=config.encoder(self.job.encoder),
             distinctness=config.distinctness,
+            placement=self.placement,
+            subject=self._subject,
         )
 
     def _encode(self, source: OpenSource) -> tuple[MediaInfo, list[Variation], Rendered]:
-        info = probe(
-            source.path,
-            url=source.url,
-            pass_fds=source.pass_fds,
-            size=source.size,
-            head=source.head(),
-        )
+        info = probe_source(source)
         self.store.set_file_duration(self.claim, self.record.id, info.duration)
         job = self._render_job(source, info)
         plan = self._plan(job)
-        return info, plan, self.report.render(job, plan, progress=True)
+        self._notes += hdr_notes(info, self.placement)
+        if any(f.fit == "crop" for f in self.placement.placed):  # the crops follow the subject
+            self._subject = framing_of(self, job)
+            job = self._render_job(source, info)
+        rendered = self.report.render(job, plan, progress=True)
+        self._notes += format_notes(rendered)
+        return info, plan, rendered
 
     def _plan(self, job: RenderJob) -> list[Variation]:
         """The variations to encode: auditioned against the distinctness bounds first
@@ -191,7 +196,7 @@ class FileRun:
         """Figures for every variation, re-planning those out of bounds (bounded)."""
         bounds = self.ctx.config.distinctness
         if not bounds.enabled:
-            return None, None, plan
+            return None, joined(None, self._notes), plan
         self.report.emit_phase(Phase.MEASURING)
         assert rendered.source_samples is not None
         source_frames = fig.load(rendered.source_samples, bounds.frames)
@@ -225,18 +230,19 @@ class FileRun:
             figures, bad = measure(plan, samples, source_frames, bounds)
         self._figures = figures
         summary, warning = summarise(figures, bad, replans)
-        return summary, warning, plan
+        return summary, joined(warning, self._notes), plan
 
     def _publish(self, plan: list[Variation], rendered: Rendered) -> _Published:
-        figures = getattr(self, "_figures", {})
-        total = 0
-        for variation in plan:
+        figures = self._figures
+        total = count = 0
+        for variation, fmt in ((v, f) for v in plan for f in rendered.formats.get(v.index, [])):
             try:
-                final = self.folder.publish(self.record.id, self.stem, variation.index)
+                final = self.folder.publish(self.record.id, self.stem, variation.index, fmt.key)
                 size = final.stat().st_size
             except OSError as exc:
                 raise environment_problem(exc, "write the outputs into the job folder") from None
             total += size
+            count += 1
             output = OutputRecord(
                 variation=variation.index,
                 path=str(final.relative_to(self.folder.path)),
@@ -244,6 +250,8 @@ class FileRun:
                 effects=variation.params,
                 seed=variation.seed,
                 figures=figures.get(variation.index),
+                format=fmt.format.aspect,
+                placement=fmt.describe(),
             )
             self.store.add_output(self.claim, self.record.id, output)
             self.ctx.bus.emit(
@@ -256,14 +264,16 @@ class FileRun:
                     size,
                 )
             )
-        return _Published(len(plan), total)
+        return _Published(count, total)
 
     # -- how a file ends otherwise ------------------------------------------------------
 
     def discard(self) -> None:
         """Remove this file's outputs (it starts over or failed)."""
         try:
-            self.folder.remove_file_outputs(self.record.id, self.stem, self.job.variations)
+            self.folder.remove_file_outputs(
+                self.record.id, self.stem, self.job.variations, self.placement.keys
+            )
         except OSError as exc:
             self.log.warning("could not remove partial outputs", error=str(exc))
 
@@ -288,13 +298,78 @@ class FileRun:
                 "complete (or run vidvar retry)"
             )
         self.store.note_source_changed(self.claim, self.record.id, changed.signature)
-        watch = self._watch()
+        watch = _watch_of(self.ctx, self.job)
         settle = watch.settle_seconds if watch is not None else 10.0
         return Requeue(
             f"{self.record.name} changed while it was processed; it is encoded again once it "
             "has stayed unchanged",
             delay=max(settle, 1.0),
         )
+
+
+def probe_source(source: OpenSource) -> MediaInfo:
+    """What the opened source holds (read through its descriptor, as ffmpeg reads it)."""
+    return probe(
+        source.path,
+        url=source.url,
+        pass_fds=source.pass_fds,
+        size=source.size,
+        head=source.head(),
+    )
+
+
+def joined(figures_warning: str | None, notes: list[str]) -> str | None:
+    """The file's warning: the figures' and the formats' and colour's notes, each once."""
+    said = [n for n in (figures_warning, *notes) if n]
+    return "; ".join(dict.fromkeys(said)) or None
+
+
+def framing_of(run: FileRun, job: RenderJob) -> SubjectTrack | None:
+    """The subject track for the crop formats; None, with a note, when the analysis
+    fails (the crops are then centred; the file is never failed for that alone)."""
+    began = time.monotonic()
+    try:
+        subject, cpu = run.ctx.renderer.analyse(job, run.ctx.stop.event)
+    except (Stopped, StoreUnavailable, LostClaim):
+        raise
+    except Exception as exc:  # a damaged stretch, a missing detector: centre crops
+        run.log.warning("the framing analysis failed; crops are centred", error=str(exc))
+        run._notes.append("the framing analysis failed, so the crops are centred")
+        return None
+    run.report.cpu += cpu
+    run.log.info(
+        "framing analysed",
+        moments=len(subject.times),
+        with_faces=subject.faces,
+        cuts=len(subject.cuts),
+        seconds=round(time.monotonic() - began, 3),
+        cpu_seconds=round(cpu, 3),
+    )
+    if not subject.found:
+        run._notes.append("no face or movement was found, so the crops are centred")
+    return subject
+
+
+def hdr_notes(info: MediaInfo, placement: Placement) -> list[str]:
+    """What status.json says of an HDR source's colour."""
+    notes = []
+    if info.dolby_vision:
+        notes.append(
+            "Dolby Vision metadata is not carried over; the colours come from the "
+            "HDR10/HLG base layer"
+            if info.hdr
+            else "a Dolby Vision source without an HDR10/HLG base layer; colours may be off"
+        )
+    if info.hdr and placement.hdr == "tonemap":
+        notes.append(f"HDR ({info.transfer_name}) was tone-mapped to SDR BT.709")
+    return notes
+
+
+def format_notes(rendered: Rendered) -> list[str]:
+    """The formats' warnings (upscale limits, a subject too big), each said once."""
+    return list(
+        dict.fromkeys(f.warning for plans in rendered.formats.values() for f in plans if f.warning)
+    )
 
 
 def unexpected(exc: Exception, record: FileRecord, max_attempts: int) -> FileOutcome:

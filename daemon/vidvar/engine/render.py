@@ -10,19 +10,31 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vidvar import effects, machine
 from vidvar.config import DistinctnessConfig, EncoderProfile, WorkerConfig
+from vidvar.config.placement import Placement
 from vidvar.effects import Variation
-from vidvar.ffmpeg.commands import OutputSpec, Samples, audition_args, common_size, encode_args
+from vidvar.engine.placements import FormatPlan, format_plans
+from vidvar.ffmpeg.commands import (
+    OutputSpec,
+    PlacedOutput,
+    Samples,
+    audition_args,
+    common_size,
+    encode_args,
+)
 from vidvar.ffmpeg.frames import read_audition
-from vidvar.ffmpeg.probe import MediaInfo, verify_outputs
+from vidvar.ffmpeg.placing import analysis_args, analysis_size, placement_chain, read_cuts
+from vidvar.ffmpeg.probe import H264, HEVC_MAIN10, MediaInfo, verify_outputs
 from vidvar.ffmpeg.runner import FfmpegRun, Runner
 from vidvar.jobfolder import JobFolder
 from vidvar.quality import figures as fig
+from vidvar.quality import framing
 from vidvar.quality.figures import sample_times
 from vidvar.quality.preview import moments
 
@@ -52,6 +64,8 @@ class RenderJob:
     file_id: int
     encoder: EncoderProfile
     distinctness: DistinctnessConfig
+    placement: Placement = field(default_factory=Placement)
+    subject: framing.SubjectTrack | None = None  # the framing analysis, when one ran
 
     @property
     def measuring(self) -> bool:
@@ -95,9 +109,11 @@ class Verifying:
 
 @dataclass
 class Rendered:
-    """Verified temporary outputs by variation index, and the sample frames."""
+    """Verified temporary outputs by (variation index, format key), each variation's
+    formats, and the sample frames."""
 
-    outputs: dict[int, Path] = field(default_factory=dict)
+    outputs: dict[tuple[int, str], Path] = field(default_factory=dict)
+    formats: dict[int, list[FormatPlan]] = field(default_factory=dict)
     samples: dict[int, Path] = field(default_factory=dict)
     source_samples: Path | None = None
     cpu_seconds: float = 0.0
@@ -134,15 +150,24 @@ class Renderer:
         ffmpeg fails, FfmpegError when an output fails verification.
         """
         info = job.info
-        fanout = self.worker.group_size(info.width, info.height)
+        fanout = self.worker.group_size(*self._pixels_per_variation(job))
         samples = self._samples(job)
         rendered = Rendered(source_samples=samples.source_path if samples else None)
         total = len(plan)
         for start in range(0, total, fanout):
             group = plan[start : start + fanout]
-            specs = [self._spec(job, v) for v in group]
+            formats = {v.index: format_plans(v, info, job.placement, job.subject) for v in group}
+            specs = [self._spec(job, v, formats[v.index]) for v in group]
             expected = info.duration / min(v.speed for v in group)
-            args = encode_args(job.source.url, info, specs, job.encoder, samples, cores=self.cores)
+            args = encode_args(
+                job.source.url,
+                info,
+                specs,
+                job.encoder,
+                samples,
+                cores=self.cores,
+                hdr_keep=job.placement.hdr == "keep",
+            )
             with self._start(job, args, cancel) as run:
                 yield Started(run.pid, run.started_at, len(group))
                 last = -1.0
@@ -158,12 +183,17 @@ class Renderer:
             yield Verifying()
             verify_outputs(
                 [
-                    (spec.path, info.has_audio, info.duration / v.speed)
+                    (path, info.has_audio, info.duration / v.speed)
                     for v, spec in zip(group, specs, strict=True)
-                ]
+                    for _chain, path in spec.targets()
+                ],
+                HEVC_MAIN10 if job.placement.hdr == "keep" and info.hdr else H264,
             )
             for v, spec in zip(group, specs, strict=True):
-                rendered.outputs[v.index] = spec.path
+                rendered.formats[v.index] = formats[v.index]
+                for f in formats[v.index]:
+                    path = job.folder.temp_output(job.file_id, v.index, f.key)
+                    rendered.outputs[(v.index, f.key)] = path
                 if spec.sample_path is not None:
                     rendered.samples[v.index] = spec.sample_path
             yield Advanced(min(0.99, (start + len(group)) / total), None)
@@ -210,6 +240,38 @@ class Renderer:
             cpu_seconds=cpu,
         )
 
+    def analyse(
+        self, job: RenderJob, cancel: threading.Event | None = None
+    ) -> tuple[framing.SubjectTrack, float]:
+        """The subject track of the source (quality.framing), from one low-resolution
+        decode, and the CPU seconds it took."""
+        frames_path, cuts_path = job.folder.analysis(job.file_id)
+        args = analysis_args(job.source.url, job.info, frames_path, cuts_path)
+        try:
+            with self._start(job, args, cancel) as run:
+                while not run.wait(PROGRESS_POLL_SECONDS):
+                    pass
+                assert run.finished is not None
+                cpu = run.finished.cpu_seconds or 0.0
+            frames = framing.load_frames(frames_path, analysis_size(job.info))
+            cuts = read_cuts(cuts_path.read_text(encoding="utf-8"))
+        finally:
+            frames_path.unlink(missing_ok=True)
+            cuts_path.unlink(missing_ok=True)
+        began = _thread_cpu()
+        subject = framing.track(frames, cuts, job.info.duration)
+        return subject, cpu + _thread_cpu() - began
+
+    def _pixels_per_variation(self, job: RenderJob) -> tuple[int, int]:
+        """A frame size whose pixels are those of one variation in all its formats (the
+        fan-out's memory grows with them)."""
+        info = job.info
+        pixels = sum(
+            f.width * f.height if not f.is_source else info.width * info.height
+            for f in job.placement.formats
+        )
+        return max(1, pixels), 1
+
     def _start(self, job: RenderJob, args: list[str], cancel: threading.Event | None) -> FfmpegRun:
         """A supervised ffmpeg reading the job's source."""
         return self.runner.start(
@@ -233,14 +295,32 @@ class Renderer:
             thumb_source_path=folder.thumbs(job.file_id, None) if job.previewing else None,
         )
 
-    def _spec(self, job: RenderJob, v: Variation) -> OutputSpec:
+    def _spec(self, job: RenderJob, v: Variation, formats: list[FormatPlan]) -> OutputSpec:
         folder = job.folder
+        own = any(f.filter is None for f in formats)
+        placed = tuple(
+            PlacedOutput(
+                path=folder.temp_output(job.file_id, v.index, f.key),
+                chain=placement_chain(f.filter, f"v{v.index}_{f.key}"),
+                thumb_path=folder.thumbs(job.file_id, v.index, f.key) if job.previewing else None,
+                thumb_times=tuple(t / v.speed for t in moments(job.info.duration))
+                if job.previewing
+                else (),
+            )
+            for f in formats
+            if f.filter is not None
+        )
         return OutputSpec(
-            path=folder.temp_output(job.file_id, v.index),
+            path=folder.temp_output(job.file_id, v.index) if own else None,
+            placed=placed,
             video_graph=functools.partial(
                 effects.video_graph, v.params, picture(job.info), fps=job.encoder.fps
             ),
             audio_chain=effects.audio_chain(v.params) if job.info.has_audio else None,
             sample_path=folder.samples(job.file_id, v.index) if job.measuring else None,
-            thumb_path=folder.thumbs(job.file_id, v.index) if job.previewing else None,
+            thumb_path=folder.thumbs(job.file_id, v.index) if job.previewing and own else None,
         )
+
+
+def _thread_cpu() -> float:
+    return time.thread_time()

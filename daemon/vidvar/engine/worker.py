@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Collection
 
 from vidvar.config import Config
+from vidvar.config.placement import Placement
 from vidvar.engine.context import Context, StopSignal
 from vidvar.engine.jobrun import JobRun
 from vidvar.engine.outcome import StopReason
@@ -129,7 +130,12 @@ class Worker:
                         job_id=job.id,
                         pid=record.ffmpeg_pid,
                     )
-                folder.remove_file_outputs(record.id, stems[record.id], job.variations)
+                folder.remove_file_outputs(
+                    record.id,
+                    stems[record.id],
+                    job.variations,
+                    Placement.from_dict(job.placement).keys,
+                )
             folder.remove_temp_outputs()
             refreshed = self.store.get_job(job.id)
             state = refreshed.state if refreshed else job.state

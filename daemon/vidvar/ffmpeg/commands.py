@@ -21,14 +21,31 @@ SAMPLE_SIZE = 64  # gray sample frames for the figures
 
 
 @dataclass(frozen=True)
-class OutputSpec:
-    """One encoded output of a fan-out run."""
+class PlacedOutput:
+    """The same variation in a placement format (ffmpeg.placing), encoded beside it."""
 
     path: Path  # the temporary file ffmpeg writes
+    chain: str  # the filters from the variation's picture to the format
+    thumb_path: Path | None = None  # raw colour thumbnails of it, for the preview
+    thumb_times: tuple[float, ...] = ()  # the preview's moments on its own timeline
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """One variation of a fan-out run: its own shape and its placement formats, all
+    from one run of its filters."""
+
+    path: Path | None  # the temporary file ffmpeg writes (None: the shape is not asked for)
     video_graph: Callable[..., str]  # (input label, output label[, tap]) → graph
     audio_chain: str | None  # None: the source has no audio
     sample_path: Path | None = None  # raw gray sample frames of this output, when measured
     thumb_path: Path | None = None  # raw colour thumbnails of this output, for the preview
+    placed: tuple[PlacedOutput, ...] = ()
+
+    def targets(self) -> list[tuple[str | None, Path]]:
+        """(chain from the variation's picture or None, file) of every output written."""
+        own: list[tuple[str | None, Path]] = [(None, self.path)] if self.path else []
+        return own + [(p.chain, p.path) for p in self.placed]
 
 
 @dataclass(frozen=True)
@@ -52,12 +69,7 @@ class Samples:
 
     def thumb_chain(self) -> str:
         """The first frame at or after each preview moment, fitted into a thumbnail."""
-        width, height = THUMB_SIZE
-        return (
-            f"{_select(self.thumb_times)},"
-            f"scale={width}:{height}:force_original_aspect_ratio=decrease:flags=bilinear,"
-            f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p"
-        )
+        return f"{_select(self.thumb_times)},{_thumb_fit()}"
 
     def tap(
         self, key: str, gray: Path | None, thumbs: Path | None
@@ -112,10 +124,13 @@ def encode_args(
     samples: Samples | None = None,
     *,
     cores: int | None = None,
+    hdr_keep: bool = False,
 ) -> list[str]:
-    """One decode of `source` (an ffmpeg input URL), `split` into one filter chain and
-    one encoder per output; `cores` is this run's share of the machine (all of it when
-    None), which the encoders' threads are sized to.
+    """One decode of `source` (an ffmpeg input URL), `split` into one filter chain per
+    variation, each split again into its formats, with one encoder per file; `cores` is
+    this run's share of the machine (all of it when None), which the encoders' threads
+    are sized to. `hdr_keep` keeps an HDR source HDR (HEVC 10-bit) instead of tone
+    mapping it.
 
     Work common to every output (square pixels, even size, 8-bit 4:2:0) runs once
     before the split. With `samples`, a few small frames of the source and of each
@@ -123,6 +138,7 @@ def encode_args(
     the way, so neither needs a second decode.
     """
     n = len(outputs)
+    keep = hdr_keep and info.hdr
     taps: list[tuple[str, Path, str]] = []  # (graph label, raw file, pixel format)
     source_tap = None
     if samples:
@@ -130,37 +146,102 @@ def encode_args(
         taps += wired
     branches = n + (1 if source_tap else 0)
     graph = [
-        f"[0:v:0]{','.join(common_chain(info))},split={branches}"
+        f"[0:v:0]{','.join(common_chain(info, keep=keep))},split={branches}"
         + "".join(f"[s{i}]" for i in range(branches))
     ]
+    files: list[tuple[Path, str | None]] = []  # every output file, and its audio chain
     for i, out in enumerate(outputs):
-        tap, wired = samples.tap(str(i), out.sample_path, out.thumb_path) if samples else (None, [])
-        taps += wired
-        graph.append(
-            out.video_graph(f"s{i}", f"v{i}", tap=tap) if tap else out.video_graph(f"s{i}", f"v{i}")
-        )
+        taps += _variation_graph(graph, i, out, samples, len(files))
+        files += [(path, out.audio_chain) for _chain, path in out.targets()]
     if source_tap:
         graph.append(source_tap(f"s{n}"))
-    with_audio = info.has_audio and all(o.audio_chain for o in outputs)
+    total = len(files)
+    with_audio = info.has_audio and all(chain for _path, chain in files)
     if with_audio:
-        graph.append(f"[0:a:0]asplit={n}" + "".join(f"[t{i}]" for i in range(n)))
-        graph += [f"[t{i}]{out.audio_chain}[a{i}]" for i, out in enumerate(outputs)]
+        graph.append(f"[0:a:0]asplit={total}" + "".join(f"[t{k}]" for k in range(total)))
+        graph += [f"[t{k}]{chain}[a{k}]" for k, (_path, chain) in enumerate(files)]
     args = [ffmpeg(), "-hide_banner", "-nostdin", "-y", "-nostats", "-loglevel", "error"]
     args += ["-progress", "pipe:1", "-i", source, "-filter_complex", ";".join(graph)]
-    for i, out in enumerate(outputs):
-        args += ["-map", f"[v{i}]"]
-        if with_audio:
-            args += ["-map", f"[a{i}]"]
-        args += _encoder_options(encoder, n, with_audio, cores)
-        if info.hdr or info.color_transfer in ("", "unknown"):
-            # Tone-mapped, or untagged: players must not guess (an HDR tag left on SDR
-            # frames looks washed out).
-            args += SDR_TAGS
-        args += [*_CLEAN_OUTPUT, input_url(out.path)]
+    for k, (path, _chain) in enumerate(files):
+        args += ["-map", f"[v{k}]", *(("-map", f"[a{k}]") if with_audio else ())]
+        args += _output_options(encoder, info, (total, cores), with_audio, keep=keep)
+        args += [*(_CLEAN_HEVC if keep else _CLEAN_OUTPUT), input_url(path)]
     for label, path, pix_fmt in taps:
         args += ["-map", f"[{label}]", "-fps_mode", "passthrough", "-f", "rawvideo"]
         args += ["-pix_fmt", pix_fmt, input_url(path)]
     return args
+
+
+def _variation_graph(
+    graph: list[str], i: int, out: OutputSpec, samples: Samples | None, first: int
+) -> list[tuple[str, Path, str]]:
+    """Append variation `i`'s filters from label s<i> to its files' labels v<first>…,
+    and return the taps it feeds."""
+    tap, taps = samples.tap(str(i), out.sample_path, out.thumb_path) if samples else (None, [])
+    targets = out.targets()
+    own = len(targets) == 1 and targets[0][0] is None
+    picture = f"v{first}" if own else f"w{i}"
+    graph.append(
+        out.video_graph(f"s{i}", picture, tap=tap) if tap else out.video_graph(f"s{i}", picture)
+    )
+    if not own:
+        split, wired = _format_split(picture, out, first)
+        graph.append(split)
+        taps = [*taps, *wired]
+    return taps
+
+
+def _output_options(
+    encoder: EncoderProfile,
+    info: MediaInfo,
+    share: tuple[int, int | None],
+    with_audio: bool,
+    *,
+    keep: bool,
+) -> list[str]:
+    """One output's encoder and colour tags; `share` is (outputs in the run, cores)."""
+    outputs, cores = share
+    if keep:
+        return _hdr_encoder_options(encoder, info, outputs, with_audio, cores)
+    args = _encoder_options(encoder, outputs, with_audio, cores)
+    if info.hdr or info.color_transfer in ("", "unknown"):
+        # Tone-mapped, or untagged: players must not guess (an HDR tag left on SDR
+        # frames looks washed out).
+        args += SDR_TAGS
+    return args
+
+
+def _format_split(
+    picture: str, out: OutputSpec, first: int
+) -> tuple[str, list[tuple[str, Path, str]]]:
+    """The variation's picture split into each of its files' formats (labels v<first>…),
+    with a format's thumbnails branched off its finished picture; and those taps."""
+    targets: list[tuple[str | None, PlacedOutput | None]] = [(None, None)] if out.path else []
+    targets += [(p.chain, p) for p in out.placed]
+    heads = "".join(f"[{picture}f{m}]" for m in range(len(targets)))
+    parts = [f"[{picture}]split={len(targets)}{heads}" if len(targets) > 1 else ""]
+    taps: list[tuple[str, Path, str]] = []
+    for m, (chain, placed) in enumerate(targets):
+        head = f"[{picture}f{m}]" if len(targets) > 1 else f"[{picture}]"
+        label = f"v{first + m}"
+        if placed is None or placed.thumb_path is None or not placed.thumb_times:
+            parts.append(f"{head}{chain or 'null'}[{label}]")
+            continue
+        parts.append(
+            f"{head}{chain},split=2[{label}][{label}th];"
+            f"[{label}th]{_select(placed.thumb_times)},{_thumb_fit()}[p{label}]"
+        )
+        taps.append((f"p{label}", placed.thumb_path, "yuv420p"))
+    return ";".join(p for p in parts if p), taps
+
+
+def _thumb_fit() -> str:
+    """A frame fitted into a preview thumbnail (letterboxed)."""
+    width, height = THUMB_SIZE
+    return (
+        f"scale={width}:{height}:force_original_aspect_ratio=decrease:flags=bilinear,"
+        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p"
+    )
 
 
 # An audition reads at most this long after each moment for its frame: a stream with a
@@ -202,11 +283,13 @@ def audition_args(
 
 
 # Strip source metadata, chapters and encoder version tags (x264's SEI too).
-_CLEAN_OUTPUT = (
-    *("-map_metadata", "-1", "-map_chapters", "-1", "-bsf:v", "filter_units=remove_types=6"),
+_CLEAN_HEVC = (
+    *("-map_metadata", "-1", "-map_chapters", "-1"),
     *("-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact"),
     *("-movflags", "+faststart", "-f", "mp4"),
 )
+# HEVC keeps its SEI: NAL type 6 is a picture there, and HDR metadata travels in SEI.
+_CLEAN_OUTPUT = (*_CLEAN_HEVC[:4], "-bsf:v", "filter_units=remove_types=6", *_CLEAN_HEVC[4:])
 
 
 def _encoder_options(
@@ -256,15 +339,38 @@ def tonemap_chain(info: MediaInfo) -> str:
     )
 
 
-def common_chain(info: MediaInfo) -> list[str]:
+def common_chain(info: MediaInfo, *, keep: bool = False) -> list[str]:
     """Filters every output needs (HDR tone-mapped to SDR, square pixels, even size,
-    8-bit 4:2:0): run once, before the split, so the audition, the figures and the
-    preview see what the outputs show."""
-    common = [tonemap_chain(info)] if info.hdr else []
+    8-bit 4:2:0; 10-bit with the HDR kept when `keep`): run once, before the split, so
+    the audition, the figures and the preview see what the outputs show."""
+    keep = keep and info.hdr
+    common = [tonemap_chain(info)] if info.hdr and not keep else []
     if not info.square_pixels:
         common.append("scale=w='trunc(iw*sar/2)*2':h=ih")
-    common.append("scale=w='trunc(iw/2)*2':h='trunc(ih/2)*2',setsar=1,format=yuv420p")
+    depth = "yuv420p10le" if keep else "yuv420p"
+    common.append(f"scale=w='trunc(iw/2)*2':h='trunc(ih/2)*2',setsar=1,format={depth}")
     return common
+
+
+def _hdr_encoder_options(
+    encoder: EncoderProfile, info: MediaInfo, outputs: int, with_audio: bool, cores: int | None
+) -> list[str]:
+    """HEVC Main 10 that keeps the source's HDR transfer, primaries and matrix, tagged
+    in the stream (x265's VUI) and the container alike, for `hdr: keep`."""
+    primaries = info.color_primaries or "bt2020"
+    matrix = info.color_space or "bt2020nc"
+    transfer = info.color_transfer
+    vui = f"colorprim={primaries}:transfer={transfer}:colormatrix={matrix}:log-level=error"
+    threads = encoder.threads or fanout_threads(outputs, cores)
+    if threads:
+        vui += f":pools={threads}:frame-threads={min(threads, 4)}"
+    args = ["-c:v", "libx265", "-preset", encoder.preset, "-crf", str(encoder.crf)]
+    args += ["-pix_fmt", "yuv420p10le", "-profile:v", "main10", "-tag:v", "hvc1"]
+    args += ["-x265-params", vui, "-force_key_frames", "expr:gte(t,n_forced*2)"]
+    args += ["-color_primaries", primaries, "-color_trc", transfer, "-colorspace", matrix]
+    if with_audio:
+        args += ["-c:a", "aac", "-b:a", encoder.audio_bitrate]
+    return args
 
 
 def common_size(info: MediaInfo) -> tuple[int, int] | None:

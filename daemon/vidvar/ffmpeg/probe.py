@@ -48,6 +48,7 @@ class MediaInfo:
     color_transfer: str = ""
     color_primaries: str = ""
     color_space: str = ""
+    dolby_vision: bool = False  # the stream carries a Dolby Vision configuration record
 
     @property
     def aspect(self) -> float:
@@ -58,6 +59,13 @@ class MediaInfo:
     def hdr(self) -> bool:
         """True for HDR: PQ (HDR10) or HLG, what phones record by default."""
         return self.color_transfer in HDR_TRANSFERS
+
+    @property
+    def transfer_name(self) -> str:
+        """HLG, PQ, or the tag itself."""
+        return {"arib-std-b67": "HLG", "smpte2084": "PQ"}.get(
+            self.color_transfer, self.color_transfer
+        )
 
     @property
     def square_pixels(self) -> bool:
@@ -163,6 +171,10 @@ def _media_info(data: dict[str, Any], url: str, pass_fds: Sequence[int]) -> Medi
         sar=sar,
         format_name=format_name,
         color_transfer=str(video.get("color_transfer", "")),
+        dolby_vision=any(
+            "dovi" in str(side.get("side_data_type", "")).lower()
+            for side in video.get("side_data_list") or []
+        ),
         color_primaries=str(video.get("color_primaries", "")),
         color_space=str(video.get("color_space", "")),
     )
@@ -247,16 +259,27 @@ def _explain_probe_failure(stderr: str, head: bytes) -> str:
 # --- verification -------------------------------------------------------------------
 
 
-def verify_output(path: Path, *, expect_audio: bool, expected_seconds: float) -> MediaInfo:
-    """An output counts only if it is readable H.264 yuv420p with even size, audio exactly
-    when expected and the expected duration; FfmpegError in plain words otherwise."""
+H264 = ("h264", "yuv420p")  # what outputs are, unless an HDR source is kept HDR
+HEVC_MAIN10 = ("hevc", "yuv420p10le")  # hdr: keep
+
+
+def verify_output(
+    path: Path,
+    *,
+    expect_audio: bool,
+    expected_seconds: float,
+    coding: tuple[str, str] = H264,
+) -> MediaInfo:
+    """An output counts only if it is readable and coded as `coding` (codec, pixel format)
+    with even size, audio exactly when expected and the expected duration; FfmpegError in
+    plain words otherwise."""
     try:
         info = probe(path)
     except InputError as exc:
         raise FfmpegError(f"the output is not readable: {exc.message}", exc.detail) from None
     problems = []
-    if info.video_codec != "h264" or info.pix_fmt != "yuv420p":
-        problems.append(f"expected H.264 yuv420p, found {info.video_codec} {info.pix_fmt}")
+    if (info.video_codec, info.pix_fmt) != coding:
+        problems.append(f"expected {' '.join(coding)}, found {info.video_codec} {info.pix_fmt}")
     if info.width % 2 or info.height % 2:
         problems.append(f"odd picture size {info.width}x{info.height}")
     if info.has_audio != expect_audio:
@@ -272,13 +295,17 @@ def verify_output(path: Path, *, expect_audio: bool, expected_seconds: float) ->
     return info
 
 
-def verify_outputs(checks: Sequence[tuple[Path, bool, float]]) -> None:
+def verify_outputs(
+    checks: Sequence[tuple[Path, bool, float]], coding: tuple[str, str] = H264
+) -> None:
     """verify_output for (path, expect_audio, expected_seconds) of one group, all at once:
     each ffprobe spends most of its time starting, so they overlap. Raises the first
     FfmpegError in the given order."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(checks))) as pool:
         futures = [
-            pool.submit(verify_output, path, expect_audio=audio, expected_seconds=seconds)
+            pool.submit(
+                verify_output, path, expect_audio=audio, expected_seconds=seconds, coding=coding
+            )
             for path, audio, seconds in checks
         ]
         for future in futures:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from vidvar import effects
+from vidvar.config.placement import Format
 from vidvar.errors import FfmpegError
 from vidvar.ffmpeg.frames import PreviewCell, make_preview, read_thumbnails
 from vidvar.jobfolder import JobFolder
@@ -66,28 +67,46 @@ def ellipsised(text: str, chars: int = LABEL_CHARS) -> str:
 
 
 def preview_cells(folder: JobFolder, files: list[FileRecord]) -> tuple[list[PreviewCell], int]:
-    """The grid's cells, row by row, and its number of columns."""
+    """The grid's cells, row by row, and its number of columns: for each file, moment and
+    format a row of the source then each variation, so the sheet grows taller with more
+    formats and never wider than the variations."""
     shown = [f for f in files if f.state == State.COMPLETED and f.outputs][:MAX_FILES]
-    columns = 1 + max((len(f.outputs) for f in shown), default=0)
+    widest = max((len(_formats(f)[k]) for f in shown for k in _formats(f)), default=0)
+    columns = 1 + widest
     cells: list[PreviewCell] = []
     for record in shown:
         duration = record.duration or 1.0
         source = _pictures(folder.thumbs(record.id, None))
-        outputs = [
-            (output, _pictures(folder.thumbs(record.id, output.variation)))
-            for output in record.outputs
-        ]
+        by_format = _formats(record)
+        pictures = {
+            (o.variation, shape): _pictures(folder.thumbs(record.id, o.variation, _key(shape)))
+            for shape, outputs in by_format.items()
+            for o in outputs
+        }
         for k, moment in enumerate(moments(duration)):
-            at = f" @ {moment:.1f}s"
-            name = ellipsised(Path(record.name).name, LABEL_CHARS - len(at)) + at
-            cells.append(PreviewCell(source[k], name))
-            for output, pictures in outputs:
-                said = effects.describe(output.effects).split(", ")
-                label = fit_label([f"v{output.variation} {said[0]}", *said[1:]])
-                cells.append(PreviewCell(pictures[k], label))
-            for _ in range(columns - 1 - len(record.outputs)):
-                cells.append(cells[-1])  # pad a short row with its last picture
+            for shape, outputs in by_format.items():
+                at = f" @ {moment:.1f}s" + ("" if shape == "source" else f" {shape}")
+                name = ellipsised(Path(record.name).name, LABEL_CHARS - len(at)) + at
+                cells.append(PreviewCell(source[k], name))
+                for output in outputs:
+                    said = effects.describe(output.effects).split(", ")
+                    label = fit_label([f"v{output.variation} {said[0]}", *said[1:]])
+                    cells.append(PreviewCell(pictures[(output.variation, shape)][k], label))
+                for _ in range(columns - 1 - len(outputs)):
+                    cells.append(cells[-1])  # pad a short row with its last picture
     return cells, columns
+
+
+def _formats(record: FileRecord) -> dict[str, list[Any]]:
+    """A file's outputs by format, in the order they were written."""
+    groups: dict[str, list[Any]] = {}
+    for output in record.outputs:
+        groups.setdefault(output.format, []).append(output)
+    return groups
+
+
+def _key(shape: str) -> str:
+    return Format(shape).key
 
 
 def write_preview(folder: JobFolder, files: list[FileRecord], log: Any) -> Path | None:
