@@ -275,6 +275,32 @@ def test_several_files_with_a_variation_count_make_one_batch_and_bad_uploads_lea
     assert sorted(p.name for p in ws.inbox.iterdir()) == ["campaign", "evil.mp4"]
 
 
+def test_an_upload_asks_for_formats_and_a_wrong_one_is_refused(
+    server: tuple[str, Workspace], clips: ClipFactory
+) -> None:
+    url, ws = server
+    clip = clips.make(ws.root / "clip.mp4")
+    with clip.open("rb") as handle:
+        answer = httpx.post(
+            f"{url}/api/uploads",
+            data={"watch": "ads", "formats": "9:16,1:1"},
+            files=[("files", ("ad.mp4", handle))],
+            timeout=60,
+        )
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["placed"] == ["ad"]  # a folder, carrying the formats asked for
+    assert (ws.inbox / "ad" / "vidvar.yaml").read_text() == 'formats: ["9:16", "1:1"]\n'
+    with clip.open("rb") as handle:
+        refused = httpx.post(
+            f"{url}/api/uploads",
+            data={"watch": "ads", "formats": "9:16,5:4"},
+            files=[("files", ("other.mp4", handle))],
+            timeout=60,
+        )
+    assert refused.status_code == 400 and "unknown aspect '5:4'" in refused.json()["error"]
+    assert not (ws.inbox / "other.mp4").exists() and not (ws.inbox / "other").exists()
+
+
 def _raw_upload(url: str, *dispositions: bytes, data: bytes = b"video") -> httpx.Response:
     """A multipart body whose file parts carry these Content-Disposition values as bytes,
     as browsers send them (raw UTF-8 in `filename`, or RFC 5987 `filename*`)."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from vidvar.cli.common import fail, one_job, print_json
 from vidvar.config import Config, WatchConfig
+from vidvar.config.placement import Format, parse_formats
 from vidvar.config.topology import folders_in_use
 from vidvar.ffmpeg.commands import sample_clip_args
 from vidvar.inbox.ignore import has_video_extension, videos_under
@@ -63,8 +64,10 @@ def enqueue(
     sample: bool,
     force: bool = False,
     as_json: bool = False,
+    formats: str | None = None,
 ) -> int:
-    """Queue each path as a job; 0 when all were queued (or already were)."""
+    """Queue each path as a job; 0 when all were queued (or already were). `formats` is
+    a comma-separated list (config.placement)."""
     try:
         watch = config.watch(watch_name) if watch_name else config.watches[0]
     except KeyError:
@@ -74,6 +77,10 @@ def enqueue(
         )
     if variations is not None and not 1 <= variations <= 100:
         return fail("--variations expects a whole number from 1 to 100", as_json=as_json, code=2)
+    try:
+        shapes = parse_formats(formats, _format_error) if formats is not None else None
+    except ValueError as exc:
+        return fail(f"--formats: {exc}", as_json=as_json, code=2)
     if sample:
         code = _sample(watch, as_json)
         if code or not paths:
@@ -87,7 +94,9 @@ def enqueue(
     results = []
     try:
         for raw in paths:
-            outcome = _enqueue_one(store, config, watch, Path(raw).absolute(), variations, force)
+            outcome = _enqueue_one(
+                store, config, watch, Path(raw).absolute(), (variations, shapes), force
+            )
             if "error" in outcome:
                 failures += 1
                 fail(f"{raw}: {outcome['error']}", as_json=as_json)
@@ -102,14 +111,19 @@ def enqueue(
     return 1 if failures else 0
 
 
+def _format_error(where: str, problem: str) -> ValueError:
+    return ValueError(f"{where}: {problem}" if where else problem)
+
+
 def _enqueue_one(
     store: JobStore,
     config: Config,
     watch: WatchConfig,
     path: Path,
-    variations: int | None,
+    asked: tuple[int | None, tuple[Format, ...] | None],
     force: bool,
 ) -> dict[str, Any]:
+    variations, formats = asked
     refused = _not_a_source(config, path)
     if refused:
         return {"error": refused}
@@ -126,10 +140,12 @@ def _enqueue_one(
     else:
         return {"error": "no such file or folder"}
     key = manual_key(path, signature, variations or watch.variations)
+    if formats:
+        key += ":" + ",".join(f.key for f in formats)  # other shapes: another job
     if force:
         key += ":" + secrets.token_hex(4)  # a new job, whatever was done before
     job, created = store.enqueue(
-        make_job(watch, path, files, key, origin="manual", variations=variations)
+        make_job(watch, path, files, key, origin="manual", variations=variations, formats=formats)
     )
     if created:
         verb = "queued"

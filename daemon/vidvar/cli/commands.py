@@ -46,6 +46,7 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
         load(args),
         args.paths,
         variations=args.variations,
+        formats=args.formats,
         watch_name=args.watch,
         sample=args.sample,
         force=args.force,

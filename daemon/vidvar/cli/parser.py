@@ -88,6 +88,7 @@ COMMANDS: list[tuple[str, Any, str, str, str]] = [
         "file, a folder one batch job of every video under it. Sources queued by\n"
         "hand stay where they are, never moved or deleted.",
         "  vidvar enqueue ~/clips/ad.mp4 --variations 10\n"
+        "  vidvar enqueue ~/clips/ad.mp4 --formats source,9:16,1:1,4:5\n"
         "  vidvar enqueue ~/clips/campaign/ --watch social\n"
         "  vidvar enqueue --sample          # a generated test clip into the inbox",
     ),
@@ -208,6 +209,30 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )
 
 
+def _enqueue_arguments(p: argparse.ArgumentParser) -> None:
+    """`vidvar enqueue`'s own arguments."""
+    p.add_argument("paths", nargs="*", metavar="PATH", help="video files or folders")
+    p.add_argument(
+        "--variations", type=int, metavar="N", help="outputs per video (default: the hot folder's)"
+    )
+    p.add_argument(
+        "--formats",
+        metavar="LIST",
+        help="shapes, comma-separated: source, 9:16, 1:1, 4:5, 16:9 (default: the hot folder's)",
+    )
+    p.add_argument(
+        "--watch", metavar="NAME", help="hot folder whose settings to use (default: the first)"
+    )
+    p.add_argument(
+        "--sample", action="store_true", help="generate a short test clip into the inbox"
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="queue again even what was done before (new variations)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -248,22 +273,7 @@ def _arguments(subparsers: dict[str, argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--ids", action="store_true", help="recent job ids only, one per line (for completion)"
     )
-    p = subparsers["enqueue"]
-    p.add_argument("paths", nargs="*", metavar="PATH", help="video files or folders")
-    p.add_argument(
-        "--variations", type=int, metavar="N", help="outputs per video (default: the hot folder's)"
-    )
-    p.add_argument(
-        "--watch", metavar="NAME", help="hot folder whose settings to use (default: the first)"
-    )
-    p.add_argument(
-        "--sample", action="store_true", help="generate a short test clip into the inbox"
-    )
-    p.add_argument(
-        "--force",
-        action="store_true",
-        help="queue again even what was done before (new variations)",
-    )
+    _enqueue_arguments(subparsers["enqueue"])
     for name in ("retry", "cancel"):
         job = subparsers[name].add_argument("job", metavar="JOB", help="job id or unique prefix")
         job.complete = JOB_IDS  # type: ignore[attr-defined]

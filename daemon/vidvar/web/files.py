@@ -82,7 +82,7 @@ def manifest_csv(files: list[FileRecord], keep: Callable[[str], bool] = lambda _
                     (
                         f.name,
                         o.variation,
-                        "source",
+                        o.format,
                         o.path,
                         o.size,
                         duration,

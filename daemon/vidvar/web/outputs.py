@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from vidvar.config.placement import ASPECTS
 from vidvar.engine.sinks import StatusSink
 from vidvar.jobfolder import JobFolder
 from vidvar.store import VERDICTS, FileRecord
@@ -84,8 +85,9 @@ def manifest(request: Request) -> Response:
 
 
 async def review(request: Request) -> Response:
-    """POST /api/jobs/{id}/review {"file": NAME, "variation": V, "verdict": "approved"|
-    "rejected"|null}: a person's verdict on one output, kept in the store and status.json."""
+    """POST /api/jobs/{id}/review {"file": NAME, "variation": V, "format": "9:16" (default
+    "source"), "verdict": "approved"|"rejected"|null}: a person's verdict on one output,
+    kept in the store and status.json."""
     found = job_of(request)
     if found is None:
         return error("no such job", 404)
@@ -102,12 +104,17 @@ async def review(request: Request) -> Response:
         return error("`variation` must be a whole number", 400)
     if verdict is not None and verdict not in VERDICTS:
         return error(f"`verdict` must be {' or '.join(VERDICTS)} or null", 400)
+    shape = body.get("format", "source")
+    if shape not in ASPECTS:
+        return error(f"`format` must be one of {', '.join(ASPECTS)}", 400)
     state = state_of(request)
-    if not await run_in_threadpool(state.store.set_verdict, found.id, name, variation, verdict):
-        return error(f"job {found.id} has no variation {variation} of {name!r}", 404)
+    if not await run_in_threadpool(
+        state.store.set_verdict, found.id, name, variation, verdict, shape
+    ):
+        return error(f"job {found.id} has no variation {variation} of {name!r} in {shape}", 404)
     # status.json says it too (its one writer, run here for this change).
     await run_in_threadpool(StatusSink(state.store).write, found.id)
-    return JSONResponse({"file": name, "variation": variation, "verdict": verdict})
+    return JSONResponse({"file": name, "variation": variation, "format": shape, "verdict": verdict})
 
 
 def job_source(request: Request) -> Response:

@@ -74,7 +74,19 @@ def upload(request: Request) -> Response:
         page="upload",
         max_mb=state.config.web.max_upload_mb,
         default_variations=state.config.watches[0].variations,
+        default_formats=", ".join(f.aspect for f in state.config.watches[0].formats),
+        format_choices=FORMAT_CHOICES,
     )
+
+
+# What the upload form offers: each aspect and where it is used.
+FORMAT_CHOICES = (
+    ("source", "the source's shape"),
+    ("9:16", "9:16 Reels, TikTok, Shorts"),
+    ("1:1", "1:1 feed"),
+    ("4:5", "4:5 feed"),
+    ("16:9", "16:9 landscape"),
+)
 
 
 def health(request: Request) -> Response:

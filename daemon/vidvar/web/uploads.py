@@ -11,6 +11,7 @@ Names are cleaned to one safe component each; nothing is written outside the inb
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import secrets
@@ -26,6 +27,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from vidvar import beneath
 from vidvar.beneath import FILE_MODE, unique_destination
 from vidvar.config import Config, WatchConfig
+from vidvar.config.placement import parse_formats
 from vidvar.inbox.ignore import has_video_extension, is_junk_name
 from vidvar.inbox.intake import BATCH_CONFIG
 from vidvar.names import fit_file_name
@@ -192,6 +194,17 @@ class Upload:
             raise UploadError("variations must be a whole number from 1 to 100")
         return int(raw)
 
+    def formats(self) -> list[str] | None:
+        """The formats asked for (comma-separated aspects), checked; None: the hot folder's."""
+        raw = self.fields.get("formats", "")
+        if not raw:
+            return None
+
+        def complain(where: str, problem: str) -> UploadError:
+            return UploadError(f"formats: {problem}")
+
+        return [f.aspect for f in parse_formats(raw, complain)]
+
     def finish(
         self, before: Callable[[str, Path], None] = lambda _watch, _path: None
     ) -> dict[str, Any]:
@@ -199,9 +212,10 @@ class Upload:
         final path)` runs just before it appears there (the watcher may see it at once)."""
         if not self.files or self.temp is None or self.watch is None:
             raise UploadError("no files in the upload")
-        variations = self.variations()
+        variations, formats = self.variations(), self.formats()
         inbox = self.watch.inbox
-        single = len(self.files) == 1 and len(self.files[0]) == 1 and variations is None
+        own = variations is None and formats is None  # no settings of its own
+        single = len(self.files) == 1 and len(self.files[0]) == 1 and own
         if single:
             final = unique_destination(inbox / self.files[0][0])
             before(self.watch.name, final)
@@ -214,8 +228,11 @@ class Upload:
             source = self.temp / tops.pop()  # a folder was uploaded: keep its name
         else:
             source = self.temp
-        if variations is not None:
-            (source / BATCH_CONFIG).write_text(f"variations: {variations}\n", encoding="utf-8")
+        if not own:
+            settings = [f"variations: {variations}"] if variations is not None else []
+            if formats is not None:
+                settings.append(f"formats: {json.dumps(formats)}")  # JSON is YAML too
+            (source / BATCH_CONFIG).write_text("\n".join(settings) + "\n", encoding="utf-8")
         if source != self.temp:
             name = source.name
         elif len(self.files) == 1:

@@ -146,6 +146,28 @@ def _effect_values(effects: dict[str, Any]) -> str:
     )
 
 
+def _shape(output: dict[str, Any]) -> str:
+    """`9:16 · 1080x1920, framed on the subject`: an output's format in words."""
+    size = f"{output['width']}x{output['height']}" if output.get("width") else ""
+    words = output["format"] if output["format"] != "source" else "source shape"
+    how = {"tracked": "framed on the subject", "centre": "centre crop"}.get(
+        output.get("framing") or "",
+        "whole picture, blurred fill" if output.get("fit") == "pad" else "",
+    )
+    return " · ".join(p for p in (words, size, how) if p)
+
+
+def _by_format(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A file's outputs grouped by format, in the order they first appear: the page's tabs."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for output in outputs:
+        groups.setdefault(output["format"], []).append(output)
+    return [
+        {"format": name, "key": name.replace(":", "x"), "outputs": items}
+        for name, items in groups.items()
+    ]
+
+
 def job_view(state: WebState, job: Job) -> dict[str, Any]:
     """Everything the job page shows at first paint."""
     files = state.store.files(job.id)
@@ -161,7 +183,9 @@ def job_view(state: WebState, job: Job) -> dict[str, Any]:
                 words=in_words(o["effects"]),
                 values=_effect_values(o["effects"]),
                 size_text=size_text(o["size"]),
+                shape=_shape(o),
             )
+        f["formats"] = _by_format(f["outputs"])
     names = [f.name for f in files]
     active = job.state in (State.QUEUED, State.PROCESSING)
     retryable = bool(

@@ -167,6 +167,16 @@ async function jobPage() {
     try { await navigator.clipboard.writeText(path); result.textContent = "copied"; }
     catch { window.getSelection().selectAllChildren(document.getElementById("share-path")); result.textContent = "selected: copy it with Ctrl+C"; }
   });
+  // Formats: one tab per shape, each showing its variations.
+  for (const tab of document.querySelectorAll(".format-tab")) {
+    tab.addEventListener("click", () => {
+      for (const other of tab.parentElement.querySelectorAll(".format-tab")) {
+        const chosen = other === tab;
+        other.setAttribute("aria-selected", chosen ? "true" : "false");
+        document.getElementById(other.getAttribute("aria-controls")).hidden = !chosen;
+      }
+    });
+  }
   // Review: a verdict per variation, kept by vidvar (status.json shows it too).
   const approvedCount = () => document.querySelectorAll('.verdict[data-verdict="approved"][aria-pressed="true"]').length;
   for (const button of document.querySelectorAll(".verdict")) {
@@ -175,7 +185,7 @@ async function jobPage() {
       const file = button.closest(".file").dataset.file;
       const on = button.getAttribute("aria-pressed") !== "true";
       try {
-        await post(`/api/jobs/${id}/review`, { file, variation: Number(card.dataset.variation), verdict: on ? button.dataset.verdict : null });
+        await post(`/api/jobs/${id}/review`, { file, variation: Number(card.dataset.variation), format: card.dataset.format, verdict: on ? button.dataset.verdict : null });
         for (const other of card.querySelectorAll(".verdict")) other.setAttribute("aria-pressed", "false");
         button.setAttribute("aria-pressed", on ? "true" : "false");
         const count = approvedCount();
@@ -262,6 +272,8 @@ function uploadPage() {
     const body = new FormData();
     body.append("watch", document.getElementById("watch").value);  // fields first, then files
     body.append("variations", document.getElementById("variations").value);
+    const formats = [...document.querySelectorAll("#formats input:checked")].map((box) => box.value);
+    body.append("formats", formats.join(","));
     for (const file of files) body.append("files", file, file.webkitRelativePath || file.name);
     const request = new XMLHttpRequest();
     request.open("POST", "/api/uploads");
