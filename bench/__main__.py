@@ -10,6 +10,7 @@
     python -m bench utilisation [--concurrency 1,2] [--rounds 2] [--files 5]
     python -m bench progress [--seconds 60] [--size 1920x1080] [--variations 5]
     python -m bench web [--jobs 10000]
+    python -m bench formats [--seconds 10]
 
 Every figure comes from runs made side by side in this one invocation, so ratios
 compare like with like on whatever machine runs it.
@@ -23,6 +24,7 @@ import sys
 from bench import (
     distances,
     effects,
+    formats,
     grain,
     presets,
     progress,
@@ -74,7 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     pr.add_argument("--variations", type=int, default=5)
     w = sub.add_parser("web", help="the queue page's weight and time to first byte, 10,000 jobs")
     w.add_argument("--jobs", type=int, default=10_000)
+    f = sub.add_parser("formats", help="framing on the subject; CPU of extra formats")
+    f.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args(argv)
+    if args.what == "formats":
+        return formats.run(args.seconds)
     if args.what == "web":
         return web.run(args.jobs)
     if args.what == "progress":
