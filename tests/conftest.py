@@ -43,6 +43,17 @@ def workspace(tmp_path: Path) -> Workspace:
 
 
 @pytest.fixture
+def harness(workspace: Workspace) -> Iterator[Any]:
+    """The engine in-process on the workspace (tests.support.pipeline_harness), its store
+    in memory."""
+    from tests.support.pipeline_harness import Harness
+
+    made = Harness(workspace, database=":memory:")
+    yield made
+    made.close()
+
+
+@pytest.fixture
 def daemon_factory(tmp_path: Path) -> Iterator[Callable[..., DaemonProcess]]:
     started: list[DaemonProcess] = []
 

@@ -4,25 +4,35 @@ ffmpeg on generated clips."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
 from tests.support import ClipFactory, Workspace, run_cli
 from tests.support.pipeline_harness import Harness
 from vidvar.ffmpeg.probe import probe
 from vidvar.inbox.intake import batch_settings, folder_signature, make_job, source_key
+from vidvar.quality.preview import moments
+from vidvar.web.app import create_app
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def harness(workspace: Workspace) -> Iterator[Harness]:
-    made = Harness(workspace, database=":memory:")
-    yield made
-    made.close()
+def probe_picture(path: Path) -> tuple[int, int]:
+    done = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=width,height", "-of", "csv=p=0", path],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    width, height = done.stdout.strip().split(",")
+    return int(width), int(height)
 
 
 def status_of(harness: Harness) -> dict:
@@ -66,6 +76,25 @@ def test_each_variation_comes_in_every_format_asked_for(
     assert by_name["clip_var01_4x5.mp4"]["fit"] == "pad"
     assert by_name["clip_var01.mp4"]["format"] == "source"
     assert "not enlarged more than 2x" in status["files"][0]["warning"]
+    # The preview sheet: a row per moment and format (source, 9:16, 1:1, 4:5).
+    sheet = probe_picture(folder / "preview.jpg")
+    assert sheet == (256 * 3, 144 * len(moments(2.0)) * 4)
+    # The page: a tab per format; the manifest and a review name the format.
+    app = create_app(harness.config, harness.store, host="127.0.0.1")
+    web = TestClient(app, base_url="http://127.0.0.1")
+    job_id = status["job_id"]
+    page = web.get(f"/jobs/{job_id}").text
+    assert page.count('role="tab"') == 4 and page.count("<video controls") == 8
+    assert "9:16 · 404x720" in page
+    rows = list(csv.DictReader(io.StringIO(web.get(f"/api/jobs/{job_id}/manifest.csv").text)))
+    assert sorted({r["format"] for r in rows}) == ["1:1", "4:5", "9:16", "source"]
+    review = {"file": "clip.mp4", "variation": 2, "format": "9:16", "verdict": "approved"}
+    assert web.post(f"/api/jobs/{job_id}/review", json=review).status_code == 200
+    verdicts = {
+        (o["variation"], o["format"]): o["verdict"]
+        for o in status_of(harness)["files"][0]["outputs"]
+    }
+    assert verdicts[(2, "9:16")] == "approved" and verdicts[(2, "source")] is None
 
 
 @pytest.fixture

@@ -7,24 +7,16 @@ and a note. Real ffmpeg, real OpenCV."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support import ClipFactory, Workspace
+from tests.support import ClipFactory
 from tests.support.pipeline_harness import Harness
 from tests.support.subject import STRIP, make_subject_clip, read_rgb_frames, whole_subject_in
 from vidvar.engine.placements import crop_window
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def harness(workspace: Workspace) -> Iterator[Harness]:
-    made = Harness(workspace, database=":memory:")
-    yield made
-    made.close()
 
 
 def outputs_of(harness: Harness) -> list[dict]:

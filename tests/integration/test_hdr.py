@@ -6,23 +6,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support import ClipFactory, Workspace
+from tests.support import ClipFactory
 from tests.support.pipeline_harness import Harness
 from vidvar.ffmpeg.probe import probe
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def harness(workspace: Workspace) -> Iterator[Harness]:
-    made = Harness(workspace, database=":memory:")
-    yield made
-    made.close()
 
 
 def phone_clip(clips: ClipFactory, dest: Path, transfer: str) -> Path:

@@ -4,25 +4,17 @@ moving a source and recording it. Real store, real ffmpeg, no CLI subprocess."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support import TINY, ClipFactory, Workspace, wait_for
+from tests.support import TINY, ClipFactory, wait_for
 from tests.support.pipeline_harness import Harness
 from vidvar.engine import audition
 from vidvar.engine.outcome import StopReason
 from vidvar.events import EncodeStarted, FileFinished, JobFinished
 from vidvar.store import WorkerRecord
-
-
-@pytest.fixture
-def harness(workspace: Workspace) -> Iterator[Harness]:
-    made = Harness(workspace, database=":memory:")  # the engine alone: the store in memory
-    yield made
-    made.close()
 
 
 def run_unreachable(harness: Harness, clips: ClipFactory) -> None:

@@ -49,6 +49,9 @@ def test_stems_are_unique_without_case_and_every_derived_name_fits(names: list[s
     for file_id, stem in enumerate(stems, start=1):
         for variation in (1, 99, 100):
             assert fits(output_name(stem, variation))
+            for key in ("9x16", "1x1", "4x5", "16x9"):  # placement formats (config.placement)
+                assert fits(output_name(stem, variation, key))
+                assert fits(str(folder.temp_output(file_id, variation, key)))
             for path in (
                 folder.temp_output(file_id, variation),
                 folder.samples(file_id, variation),

@@ -226,11 +226,7 @@ class Renderer:
             out,
         )
         try:
-            with self._start(job, args, cancel) as run:
-                while not run.wait(PROGRESS_POLL_SECONDS):
-                    pass
-                assert run.finished is not None
-                cpu = run.finished.cpu_seconds or 0.0
+            cpu = self._run_to_end(job, args, cancel)
             groups = read_audition(out, len(plan) + 1, count)
         finally:
             out.unlink(missing_ok=True)
@@ -248,11 +244,7 @@ class Renderer:
         frames_path, cuts_path = job.folder.analysis(job.file_id)
         args = analysis_args(job.source.url, job.info, frames_path, cuts_path)
         try:
-            with self._start(job, args, cancel) as run:
-                while not run.wait(PROGRESS_POLL_SECONDS):
-                    pass
-                assert run.finished is not None
-                cpu = run.finished.cpu_seconds or 0.0
+            cpu = self._run_to_end(job, args, cancel)
             frames = framing.load_frames(frames_path, analysis_size(job.info))
             cuts = read_cuts(cuts_path.read_text(encoding="utf-8"))
         finally:
@@ -271,6 +263,14 @@ class Renderer:
             for f in job.placement.formats
         )
         return max(1, pixels), 1
+
+    def _run_to_end(self, job: RenderJob, args: list[str], cancel: threading.Event | None) -> float:
+        """Run a supervised ffmpeg to its end; its CPU seconds."""
+        with self._start(job, args, cancel) as run:
+            while not run.wait(PROGRESS_POLL_SECONDS):
+                pass
+            assert run.finished is not None
+            return run.finished.cpu_seconds or 0.0
 
     def _start(self, job: RenderJob, args: list[str], cancel: threading.Event | None) -> FfmpegRun:
         """A supervised ffmpeg reading the job's source."""
