@@ -94,7 +94,7 @@ def mean_yuv(path: Path, chain: str = "null") -> tuple[float, float, float]:
 def test_a_mapped_frame_matches_ffmpeg_s_own_tonemap_and_not_the_raw_frame(
     harness: Harness, clips: ClipFactory
 ) -> None:
-    from vidvar.ffmpeg.commands import tonemap_chain
+    from vidvar.ffmpeg.colour import tonemap_chain
 
     source = phone_clip(clips, harness.ws.root / "hlg.mp4", "arib-std-b67")
     reference = mean_yuv(source, tonemap_chain(probe(source)))

@@ -29,6 +29,7 @@ from vidvar.engine.outcome import (
 )
 from vidvar.engine.render import Rendered, RenderJob, Source
 from vidvar.engine.reporting import EncodeReporter
+from vidvar.engine.shaping import analyse_framing, format_notes, hdr_notes, joined
 from vidvar.errors import (
     EnvironmentProblem,
     FileProblem,
@@ -153,7 +154,9 @@ class FileRun:
         plan = self._plan(job)
         self._notes += hdr_notes(info, self.placement)
         if any(f.fit == "crop" for f in self.placement.placed):  # the crops follow the subject
-            self._subject = framing_of(self, job)
+            self._subject, cpu, note = analyse_framing(self.ctx, job, self.log)
+            self.report.cpu += cpu
+            self._notes += [note] if note else []
             job = self._render_job(source, info)
         rendered = self.report.render(job, plan, progress=True)
         self._notes += format_notes(rendered)
@@ -315,60 +318,6 @@ def probe_source(source: OpenSource) -> MediaInfo:
         pass_fds=source.pass_fds,
         size=source.size,
         head=source.head(),
-    )
-
-
-def joined(figures_warning: str | None, notes: list[str]) -> str | None:
-    """The file's warning: the figures' and the formats' and colour's notes, each once."""
-    said = [n for n in (figures_warning, *notes) if n]
-    return "; ".join(dict.fromkeys(said)) or None
-
-
-def framing_of(run: FileRun, job: RenderJob) -> SubjectTrack | None:
-    """The subject track for the crop formats; None, with a note, when the analysis
-    fails (the crops are then centred; the file is never failed for that alone)."""
-    began = time.monotonic()
-    try:
-        subject, cpu = run.ctx.renderer.analyse(job, run.ctx.stop.event)
-    except (Stopped, StoreUnavailable, LostClaim):
-        raise
-    except Exception as exc:  # a damaged stretch, a missing detector: centre crops
-        run.log.warning("the framing analysis failed; crops are centred", error=str(exc))
-        run._notes.append("the framing analysis failed, so the crops are centred")
-        return None
-    run.report.cpu += cpu
-    run.log.info(
-        "framing analysed",
-        moments=len(subject.times),
-        with_faces=subject.faces,
-        cuts=len(subject.cuts),
-        seconds=round(time.monotonic() - began, 3),
-        cpu_seconds=round(cpu, 3),
-    )
-    if not subject.found:
-        run._notes.append("no face or movement was found, so the crops are centred")
-    return subject
-
-
-def hdr_notes(info: MediaInfo, placement: Placement) -> list[str]:
-    """What status.json says of an HDR source's colour."""
-    notes = []
-    if info.dolby_vision:
-        notes.append(
-            "Dolby Vision metadata is not carried over; the colours come from the "
-            "HDR10/HLG base layer"
-            if info.hdr
-            else "a Dolby Vision source without an HDR10/HLG base layer; colours may be off"
-        )
-    if info.hdr and placement.hdr == "tonemap":
-        notes.append(f"HDR ({info.transfer_name}) was tone-mapped to SDR BT.709")
-    return notes
-
-
-def format_notes(rendered: Rendered) -> list[str]:
-    """The formats' warnings (upscale limits, a subject too big), each said once."""
-    return list(
-        dict.fromkeys(f.warning for plans in rendered.formats.values() for f in plans if f.warning)
     )
 
 
