@@ -88,6 +88,23 @@ def test_api_shapes_and_a_zip_of_exactly_the_outputs(done_job: Harness) -> None:
         assert shown.headers["x-frame-options"] == "DENY"
 
 
+def test_the_health_page_shows_webhook_urls_without_their_secrets(done_job: Harness) -> None:
+    # The Health page prints /api/health's config as it comes, so this is what it shows.
+    secrets = ("pa55w0rd", "abc123", "XXXXXXXXXXXXXXXXXXXXXXXX")
+    done_job.ws.data["notify"] = {
+        "webhooks": [{"url": "https://team:pa55w0rd@hooks.example/in?token=abc123"}]
+    }
+    done_job.ws.data["watch"][0]["notify"] = {
+        "webhooks": [{"url": "https://hooks.slack.com/services/T0001/B0002/" + secrets[2]}]
+    }
+    done_job.ws.write()
+    done_job.reload()
+    answer = client(done_job).get("/api/health")
+    assert answer.status_code == 200
+    assert "hooks.example" in answer.text and "hooks.slack.com/services" in answer.text
+    assert [s for s in secrets if s in answer.text] == []
+
+
 @pytest.mark.parametrize(
     "path",
     [

@@ -320,11 +320,13 @@ def test_webhook_urls_are_shown_without_their_secrets(tmp_path: Path) -> None:
             {"url": "https://user:pa55@hooks.example/in?token=abc123"},
             {"url": "https://hooks.slack.com/services/T0001/B0002/XXXXXXXXXXXXXXXXXXXXXXXX"},
             {"url": "https://discord.com/api/webhooks/123456789012345678/aBcDeFgHiJkLmNoPqRsTuV"},
+            {"url": "https://hooks.example/services/xoxb-t0ken"},  # short, but not a word
         ]
     }
     done = run_cli("check-config", config=write(tmp_path, data))
     assert done.returncode == 0, done.stderr
-    for secret in ("pa55", "abc123", "XXXXXXXXXXXXXXXXXXXXXXXX", "aBcDeFgHiJkLmNoPqRsTuV"):
+    secrets = ("pa55", "abc123", "XXXXXXXXXXXXXXXXXXXXXXXX", "aBcDeFgHiJkLmNoPqRsTuV", "t0ken")
+    for secret in secrets:
         assert secret not in done.stdout
     assert "hooks.slack.com/services" in done.stdout and "discord.com/api/webhooks" in done.stdout
 

@@ -32,10 +32,13 @@ def redact_url(url: str, *, tokens: bool = False) -> str:
 
 
 def _looks_secret(segment: str) -> bool:
-    """A path segment that looks like an id or a token: 24 characters or more, or 12
-    or more with digits or mixed case in it (never a word such as `webhooks`)."""
-    mixed = any(c.isdigit() for c in segment) or (segment.lower() != segment != segment.upper())
-    return len(segment) >= 24 or (len(segment) >= 12 and mixed)
+    """A path segment that may be an id or a token: any with a digit in it, 24
+    characters or more, or 12 or more in mixed case. Words such as `services` or
+    `webhooks` stay, so the URL still says where it goes; hiding a `v1` too is the
+    cheaper mistake."""
+    mixed = segment.lower() != segment != segment.upper()
+    digits = any(c.isdigit() for c in segment)
+    return digits or len(segment) >= 24 or (len(segment) >= 12 and mixed)
 
 
 def _plain(value: Any) -> Any:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vidvar import __version__
-from vidvar.config import Config
+from vidvar.config import Config, redact_url
 from vidvar.config.schema import NotifyConfig, Webhook
 from vidvar.events import Event, JobFinished
 from vidvar.jobfolder import JobFolder
@@ -190,7 +190,9 @@ class NotifySink:
         request = urllib.request.Request(
             hook.url, data=attempt.body, headers=headers, method="POST"
         )
-        log = self.log.bind(job_id=attempt.job_id, url=_safe_url(hook.url), event=attempt.event)
+        log = self.log.bind(
+            job_id=attempt.job_id, url=redact_url(hook.url, tokens=True), event=attempt.event
+        )
         status, problem = _exchange(request, hook.timeout_seconds)
         if status is not None:
             log.info("webhook delivered", status=status, tries=attempt.tries + 1)
@@ -319,12 +321,3 @@ def _exchange(request: urllib.request.Request, seconds: float) -> tuple[int | No
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-
-
-def _safe_url(url: str) -> str:
-    """A URL for the log without credentials or query (Slack's tokens live in the path,
-    so only scheme and host are shown)."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname}{':' + str(parts.port) if parts.port else ''}/…"
