@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.support import TINY, ClipFactory, DaemonProcess, Workspace, wait_for
-from vidvar.ffmpeg.commands import preview_args
 from vidvar.ffmpeg.frames import PreviewCell, make_preview
+from vidvar.ffmpeg.stills import preview_args
 from vidvar.quality import figures as fig
 
 

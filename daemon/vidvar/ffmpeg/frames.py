@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vidvar.errors import FfmpegError
-from vidvar.ffmpeg.commands import LEADING_FRAMES, SAMPLE_SIZE, THUMB_SIZE, preview_args
+from vidvar.ffmpeg.commands import LEADING_FRAMES, SAMPLE_SIZE, THUMB_SIZE
 from vidvar.ffmpeg.runner import capture
+from vidvar.ffmpeg.stills import preview_args
 
 THUMB_BYTES = THUMB_SIZE[0] * THUMB_SIZE[1] * 3 // 2  # one yuv420p thumbnail
 

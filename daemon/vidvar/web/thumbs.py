@@ -9,8 +9,8 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from vidvar.ffmpeg.commands import thumbnail_args
 from vidvar.ffmpeg.runner import capture
+from vidvar.ffmpeg.stills import thumbnail_args
 from vidvar.web.files import NotServed, open_inside
 
 KEPT = 500  # about 10 kB each
