@@ -168,23 +168,7 @@ def test_rotation_metadata_keeps_display_orientation(
 
 def test_cover_art_stream_is_ignored(clips: ClipFactory, tmp_path: Path) -> None:
     plain = clips.make(tmp_path / "plain.mp4")
-    cover = tmp_path / "cover.png"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "color=red:size=64x64",
-            "-frames:v",
-            "1",
-            str(cover),
-        ],
-        check=True,
-    )
+    cover = clips.still(tmp_path / "cover.png", colour="red")
     source = tmp_path / "with cover.mp4"
     subprocess.run(
         [
@@ -259,44 +243,8 @@ def test_bad_inputs_get_plain_messages(clips: ClipFactory, tmp_path: Path) -> No
     empty.touch()
     text = tmp_path / "notes.mp4"
     text.write_text("this is not a video\n" * 50)
-    audio = tmp_path / "song.mp4"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=duration=1",
-            "-c:a",
-            "aac",
-            str(audio),
-        ],
-        check=True,
-    )
-    image = tmp_path / "photo.mp4"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=64x64",
-            "-frames:v",
-            "1",
-            "-f",
-            "image2",
-            "-c:v",
-            "png",
-            str(image),
-        ],
-        check=True,
-    )
+    audio = clips.audio_only(tmp_path / "song.mp4")
+    image = clips.still(tmp_path / "photo.mp4")
     whole = clips.make(tmp_path / "whole.mp4", seconds=2)
     truncated = tmp_path / "truncated.mp4"
     truncated.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])

@@ -158,6 +158,37 @@ class ClipFactory:
         shutil.copyfile(cached, dest)
         return dest
 
+    def still(self, dest: Path, *, size: str = "64x64", colour: str | None = None) -> Path:
+        """One PNG frame at `dest`, whatever its name says (a photo named .mp4): a test
+        pattern, or one plain colour."""
+        graph = f"color=c={colour}:size={size}" if colour else f"testsrc2=size={size}"
+        return self._generate(dest, graph, "-frames:v", "1", "-f", "image2", "-c:v", "png")
+
+    def audio_only(self, dest: Path, *, seconds: float = 1.0) -> Path:
+        """A file with one AAC track and no picture."""
+        return self._generate(dest, f"sine=duration={seconds}", "-c:a", "aac")
+
+    @staticmethod
+    def _generate(dest: Path, graph: str, *options: str) -> Path:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-y",
+                "-nostdin",
+                "-f",
+                "lavfi",
+                "-i",
+                graph,
+                *options,
+                str(dest),
+            ],
+            check=True,
+        )
+        return dest
+
 
 class Workspace:
     """Folders of one hot folder plus a config file pointing at them."""
