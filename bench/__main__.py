@@ -11,6 +11,7 @@
     python -m bench progress [--seconds 60] [--size 1920x1080] [--variations 5]
     python -m bench web [--jobs 10000]
     python -m bench formats [--seconds 10]
+    python -m bench faults [--cases scan,stop,watchdog,pause,overlap] [--before REV]
 
 Every figure comes from runs made side by side in this one invocation, so ratios
 compare like with like on whatever machine runs it.
@@ -24,6 +25,7 @@ import sys
 from bench import (
     distances,
     effects,
+    faults,
     formats,
     grain,
     presets,
@@ -78,7 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("--jobs", type=int, default=10_000)
     f = sub.add_parser("formats", help="framing on the subject; CPU of extra formats")
     f.add_argument("--seconds", type=float, default=10)
+    fa = sub.add_parser("faults", help="vidvar under its own trouble, before and after a fix")
+    fa.add_argument("--cases", default=",".join(faults.CASES), help="comma-separated")
+    fa.add_argument("--before", metavar="REV", help="also run a git commit of vidvar, first")
     args = parser.parse_args(argv)
+    if args.what == "faults":
+        return faults.run(args.cases.split(","), args.before)
     if args.what == "formats":
         return formats.run(args.seconds)
     if args.what == "web":
