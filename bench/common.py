@@ -9,11 +9,13 @@ import os
 import re
 import resource
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -293,3 +295,61 @@ def fill_queue(store: JobStore, jobs: int) -> None:
                 files=(NewFile(path=f"/in/clip{i}.mp4", name=f"clip{i}.mp4"),),
             )
         )
+
+
+_HOLD_LOCK = (
+    "import sqlite3, sys, time\n"
+    "c = sqlite3.connect(sys.argv[1], timeout=60, isolation_level=None)\n"
+    "c.execute('BEGIN IMMEDIATE')\n"
+    "print('held', flush=True)\n"
+    "time.sleep(float(sys.argv[2]))\n"
+    "c.execute('COMMIT')\n"
+)
+
+
+def hold_write_lock(db: Path, seconds: float) -> subprocess.Popen[str]:
+    """A second process (not a thread of ours: the lock is SQLite's, across processes)
+    holding the database's write lock for `seconds`; returns once it holds it."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(db), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    if holder.stdout is None or holder.stdout.readline().strip() != "held":
+        holder.kill()
+        raise RuntimeError(f"could not take the write lock of {db}")
+    return holder
+
+
+@contextlib.contextmanager
+def notify_datagrams(path: Path) -> Iterator[list[tuple[float, bytes]]]:
+    """Stand in for systemd's notify socket at `path`: collect (monotonic time,
+    datagram) for each message the daemon sends (READY=1, STATUS=, WATCHDOG=1)."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    sock.settimeout(0.5)
+    got: list[tuple[float, bytes]] = []
+    done = threading.Event()
+
+    def listen() -> None:
+        while not done.is_set():
+            with contextlib.suppress(TimeoutError):
+                got.append((time.monotonic(), sock.recv(4096)))
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    try:
+        yield got
+    finally:
+        done.set()
+        listener.join(timeout=5)
+        sock.close()
+
+
+def pids_with(marker: str) -> list[int]:
+    """Processes whose command line holds `marker`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if marker.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+    return found

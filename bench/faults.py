@@ -39,21 +39,23 @@ from typing import Any
 
 import yaml
 
-from bench.common import REPO, Daemon, children_of, peak_rss_mb, update_config, workspace
+from bench.common import (
+    REPO,
+    Daemon,
+    children_of,
+    hold_write_lock,
+    notify_datagrams,
+    peak_rss_mb,
+    pids_with,
+    update_config,
+    workspace,
+)
 
 CASES = ("scan", "stop", "watchdog", "pause", "overlap", "config", "store")
 SELF_EVICTION = (
     "killed an ffmpeg left running by a dead worker",
     "lost the claim on a job",
     "recovered a job left by a dead worker",
-)
-_HOLD_LOCK = (
-    "import sqlite3, sys, time\n"
-    "c = sqlite3.connect(sys.argv[1], timeout=60, isolation_level=None)\n"
-    "c.execute('BEGIN IMMEDIATE')\n"
-    "print('held', flush=True)\n"
-    "time.sleep(float(sys.argv[2]))\n"
-    "c.execute('COMMIT')\n"
 )
 
 
@@ -257,12 +259,12 @@ def _stop_one(code: Code, clip: Path, *, deliver: bool) -> Row:
         shutil.copyfile(clip, root / "share" / "inbox" / "clip.mp4")
         if deliver:
             connected.wait(60)
-            _deadline_wait(lambda: _pids_with(marker), 60)
+            _deadline_wait(lambda: pids_with(marker), 60)
         else:
             _deadline_wait(lambda: _batch_end(root) == "completed", 60)
     finally:
         seconds = _stop_daemon(daemon)
-        for pid in _pids_with(marker):
+        for pid in pids_with(marker):
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
         listener.close()
@@ -283,16 +285,6 @@ def _dribble(listener: socket.socket, connected: threading.Event) -> None:
             time.sleep(1)
 
 
-def _pids_with(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-    return found
-
-
 # --- watchdog --------------------------------------------------------------------------------
 
 
@@ -304,47 +296,23 @@ def _watchdog_one(code: Code, *, locked: bool) -> Row:
     root, config = workspace()
     update_config(config, worker={"lease_seconds": 5, "poll_interval": 2})
     sock_path = root / "notify.sock"
-    pings: list[float] = []
-    done = threading.Event()
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(str(sock_path))
-    sock.settimeout(0.2)
-
-    def listen() -> None:
-        while not done.is_set():
-            with contextlib.suppress(TimeoutError):
-                if b"WATCHDOG=1" in sock.recv(4096):
-                    pings.append(time.monotonic())
-
-    listener = threading.Thread(target=listen, daemon=True)
-    listener.start()
     env = {**code.env, "NOTIFY_SOCKET": str(sock_path), "WATCHDOG_USEC": "6000000"}
-    daemon = Daemon(config, env=env)
-    try:
-        start = time.monotonic()
-        if locked:
-            _hold_write_lock(root / "state" / "vidvar.db", 20)
-        else:
-            time.sleep(20)  # the baseline: the same stretch of time, nothing held
-        end = time.monotonic()
-    finally:
-        _stop_daemon(daemon)
-        done.set()
-        listener.join()
-        sock.close()
-        shutil.rmtree(root, ignore_errors=True)
-    inside = [t for t in pings if start <= t <= end]
+    with notify_datagrams(sock_path) as got:
+        daemon = Daemon(config, env=env)
+        try:
+            start = time.monotonic()
+            if locked:
+                hold_write_lock(root / "state" / "vidvar.db", 20).wait(timeout=80)
+            else:
+                time.sleep(20)  # the baseline: the same stretch of time, nothing held
+            end = time.monotonic()
+        finally:
+            _stop_daemon(daemon)
+            shutil.rmtree(root, ignore_errors=True)
+    inside = [t for t, data in got if b"WATCHDOG=1" in data and start <= t <= end]
     gap = max(b - a for a, b in zip([start, *inside], [*inside, end], strict=True))
     what = "SQLite write lock held 20 s" if locked else "20 s, no lock (baseline)"
     return {"while": what, "WATCHDOG=1 sent": str(len(inside)), "longest gap": f"{gap:.1f} s"}
-
-
-def _hold_write_lock(db: Path, seconds: float) -> None:
-    holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLD_LOCK, str(db), str(seconds)], stdout=subprocess.PIPE, text=True
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-    holder.wait(timeout=seconds + 60)
 
 
 # --- pause -----------------------------------------------------------------------------------

@@ -15,11 +15,9 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from bench.common import notify_datagrams
 from tests.support import (
     REPO,
     SLOW,
@@ -514,49 +513,38 @@ def test_a_50000_file_folder_never_blocks_the_watchdog_or_a_stop(
     tmp_path: Path,
 ) -> None:
     sock_path = tmp_path / "notify.sock"
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(str(sock_path))
-    sock.settimeout(1.0)
-    pings: list[float] = []
-    done = threading.Event()
-
-    def listen() -> None:
-        while not done.is_set():
-            with contextlib.suppress(TimeoutError):
-                if b"WATCHDOG=1" in sock.recv(4096):
-                    pings.append(time.monotonic())
-
-    listener = threading.Thread(target=listen, daemon=True)
-    listener.start()
     staging = tmp_path / "staging" / "huge"
     staging.mkdir(parents=True)
     for i in range(50_000):
         (staging / f"clip{i:05d}.mp4").touch()  # empty files fail fast, with a note each
     env = {"NOTIFY_SOCKET": str(sock_path), "WATCHDOG_USEC": "2000000"}
-    daemon = daemon_factory(workspace.config_path, env=env)
-    wait_for(lambda: len(pings) >= 2, what="watchdog pings")
-    staging.rename(workspace.inbox / "huge")
-    wait_for(lambda: daemon.saw("queued"), timeout=120, what="the batch to be queued")
-    wait_for(
-        lambda: (
-            (r := rows(workspace.db, "SELECT COUNT(*) AS n FROM files WHERE state = 'failed'"))
-            and r[0]["n"] >= 200
-        ),
-        timeout=120,
-        what="the worker to go through files",
-    )
-    stop_sent = time.monotonic()
-    daemon.signal(signal.SIGTERM)
-    assert daemon.wait(timeout=60) == 0
-    stopped_after = time.monotonic() - stop_sent
-    done.set()
-    listener.join(timeout=5)
-    sock.close()
+    with notify_datagrams(sock_path) as got:
+        daemon = daemon_factory(workspace.config_path, env=env)
+        wait_for(lambda: _pings(got) >= 2, what="watchdog pings")
+        staging.rename(workspace.inbox / "huge")
+        wait_for(lambda: daemon.saw("queued"), timeout=120, what="the batch to be queued")
+        wait_for(
+            lambda: (
+                (r := rows(workspace.db, "SELECT COUNT(*) AS n FROM files WHERE state = 'failed'"))
+                and r[0]["n"] >= 200
+            ),
+            timeout=120,
+            what="the worker to go through files",
+        )
+        stop_sent = time.monotonic()
+        daemon.signal(signal.SIGTERM)
+        assert daemon.wait(timeout=60) == 0
+        stopped_after = time.monotonic() - stop_sent
+    pings = [t for t, data in got if b"WATCHDOG=1" in data]
     gaps = [b - a for a, b in itertools.pairwise(pings)]
     assert max(gaps) < 10, f"longest gap between WATCHDOG=1 was {max(gaps):.1f} s"
     assert stopped_after < 20
     [record] = rows(workspace.db, "SELECT state FROM jobs")
     assert record["state"] == "queued"  # it goes on where it stopped
+
+
+def _pings(got: list[tuple[float, bytes]]) -> int:
+    return sum(1 for _t, data in got if b"WATCHDOG=1" in data)
 
 
 # --- 12. the umask -------------------------------------------------------------------------

@@ -8,13 +8,10 @@ AF_UNIX socket standing in for systemd's notify socket.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
 import signal
-import socket
 import subprocess
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from bench.common import notify_datagrams
 from tests.support import (
     SLOW,
     ClipFactory,
@@ -103,36 +101,12 @@ def test_a_database_outage_longer_than_the_lease_is_ridden_out(
     wait_for(lambda: pg_rows(url, "SELECT 1 FROM workers"), what="the worker registered")
 
 
-@contextlib.contextmanager
-def notify_socket(path: Path) -> Iterator[list[tuple[float, bytes]]]:
-    """Collect (monotonic time, datagram) sent to a notify socket."""
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(str(path))
-    sock.settimeout(0.5)
-    got: list[tuple[float, bytes]] = []
-    done = threading.Event()
-
-    def listen() -> None:
-        while not done.is_set():
-            with contextlib.suppress(TimeoutError):
-                got.append((time.monotonic(), sock.recv(4096)))
-
-    listener = threading.Thread(target=listen, daemon=True)
-    listener.start()
-    try:
-        yield got
-    finally:
-        done.set()
-        listener.join(timeout=5)
-        sock.close()
-
-
 @pytest.mark.e2e
 def test_a_long_database_lock_never_starves_the_watchdog(
     workspace: Workspace, daemon_factory: Callable[..., DaemonProcess], tmp_path: Path
 ) -> None:
     short_lease(workspace)
-    with notify_socket(tmp_path / "notify.sock") as got:
+    with notify_datagrams(tmp_path / "notify.sock") as got:
         env = {"NOTIFY_SOCKET": str(tmp_path / "notify.sock"), "WATCHDOG_USEC": "6000000"}
         daemon = daemon_factory(workspace.config_path, env=env)
         wait_for(lambda: daemon.saw("ready"), what="ready")

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from bench.common import pids_with
 from tests.support import (
     REPO,
     VIDVAR,
@@ -341,25 +342,15 @@ def test_a_stop_never_waits_for_a_dribbling_webhook_or_a_long_on_finish(
     daemon = daemon_factory(workspace.config_path)
     clips.make(workspace.inbox / "clip.mp4")
     wait_for(connected.is_set, what="the webhook delivery to start")
-    command = wait_for(lambda: [p for p in _pids_with(marker)], what="the on_finish command to run")
+    command = wait_for(lambda: [p for p in pids_with(marker)], what="the on_finish command to run")
     daemon.signal(signal.SIGTERM)
     assert daemon.wait(timeout=30) == 0  # the old code waited for both, minutes
     assert daemon.saw("stopped cleanly") and daemon.saw(
         "stopping an on_finish command still running"
     )
-    wait_for(lambda: not _pids_with(marker), what="the on_finish command to end")
+    wait_for(lambda: not pids_with(marker), what="the on_finish command to end")
     assert command
     listener.close()
-
-
-def _pids_with(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-    return found
 
 
 def test_apprise_tells_a_local_json_endpoint_beside_the_webhooks(

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from bench.common import hold_write_lock as hold_write_lock  # shared with the benches
 from vidvar.ffmpeg.commands import sample_clip_args
 from vidvar.store import NewFile, NewJob
 
@@ -107,26 +108,6 @@ def wait_encoding(ws: Workspace) -> sqlite3.Row:
     )
 
 
-_HOLD_LOCK = (
-    "import sqlite3, sys, time\n"
-    "c = sqlite3.connect(sys.argv[1], timeout=60, isolation_level=None)\n"
-    "c.execute('BEGIN IMMEDIATE')\n"
-    "print('held', flush=True)\n"
-    "time.sleep(float(sys.argv[2]))\n"
-    "c.execute('COMMIT')\n"
-)
-
-
-def hold_write_lock(db: Path, seconds: float) -> subprocess.Popen[str]:
-    """A second process (not a thread of ours: the lock is SQLite's, across processes)
-    holding the database's write lock for `seconds`; returns once it holds it."""
-    holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLD_LOCK, str(db), str(seconds)], stdout=subprocess.PIPE, text=True
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-    return holder
-
-
 class ClipFactory:
     """Generates small test clips once per session and copies them where asked."""
 
@@ -171,22 +152,8 @@ class ClipFactory:
     @staticmethod
     def _generate(dest: Path, graph: str, *options: str) -> Path:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                "ffmpeg",
-                "-v",
-                "error",
-                "-y",
-                "-nostdin",
-                "-f",
-                "lavfi",
-                "-i",
-                graph,
-                *options,
-                str(dest),
-            ],
-            check=True,
-        )
+        command = ("ffmpeg", "-v", "error", "-y", "-nostdin", "-f", "lavfi", "-i", graph)
+        subprocess.run([*command, *options, str(dest)], check=True)
         return dest
 
 
