@@ -50,6 +50,7 @@ from bench.common import (
     update_config,
     workspace,
 )
+from vidvar.ffmpeg.commands import sample_clip_args
 
 CASES = ("scan", "stop", "watchdog", "pause", "overlap", "config", "store")
 SELF_EVICTION = (
@@ -71,6 +72,8 @@ Row = dict[str, str]
 
 
 def run(cases: list[str], before: str | None = None) -> int:
+    """Run `cases` on this tree (and first on `before`, a git revision) and print a row
+    per case, version and condition."""
     unknown = sorted(set(cases) - set(CASES))
     if unknown:
         print(f"unknown case(s): {', '.join(unknown)}; known: {', '.join(CASES)}")
@@ -118,15 +121,7 @@ def _versions(before: str | None) -> Iterator[list[Code]]:
 
 
 def _clip(path: Path, size: str, seconds: float) -> Path:
-    subprocess.run(
-        [
-            *("ffmpeg", "-v", "error", "-y", "-nostdin"),
-            *("-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={seconds}"),
-            *("-f", "lavfi", "-i", f"sine=duration={seconds}"),
-            *("-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path)),
-        ],
-        check=True,
-    )
+    subprocess.run(sample_clip_args(path, seconds=seconds, size=size, rate=25), check=True)
     return path
 
 
