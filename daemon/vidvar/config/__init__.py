@@ -16,12 +16,9 @@ from vidvar.config.schema import (
     Config,
     DistinctnessConfig,
     EncoderProfile,
-    LoggingConfig,
-    RetentionConfig,
     WatchConfig,
-    WebConfig,
-    WorkerConfig,
 )
+from vidvar.config.service import LoggingConfig, RetentionConfig, WebConfig, WorkerConfig
 from vidvar.effects.catalogue import EffectSpec, EffectsProfile, default_effects_profile
 from vidvar.errors import ConfigError
 

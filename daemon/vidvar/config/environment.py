@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from vidvar.config.reader import yaml_key
-from vidvar.config.schema import WebConfig
+from vidvar.config.service import WebConfig
 from vidvar.errors import ConfigError
 
 # Environment variables that override keys of the one hot folder (the container's

@@ -1,5 +1,5 @@
 """The JSON Schema of vidvar.yaml, generated from the one declaration of settings
-(config.schema), so that editors (the YAML language server) complete and check keys
+(config.schema and config.service), so that editors (the YAML language server) complete and check keys
 and the schema can never drift from what the reader accepts."""
 
 from __future__ import annotations

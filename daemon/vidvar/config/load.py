@@ -28,10 +28,12 @@ from vidvar.config.schema import (
     Config,
     DistinctnessConfig,
     EncoderProfile,
+    WatchConfig,
+)
+from vidvar.config.service import (
     LoggingConfig,
     RetentionConfig,
     ScheduleWindow,
-    WatchConfig,
     WebConfig,
     WorkerConfig,
 )
