@@ -297,23 +297,21 @@ def test_an_upload_asks_for_formats_and_a_wrong_one_is_refused(
 ) -> None:
     url, ws = server
     clip = clips.make(ws.root / "clip.mp4")
-    with clip.open("rb") as handle:
-        answer = httpx.post(
-            f"{url}/api/uploads",
-            data={"watch": "ads", "formats": "9:16,1:1"},
-            files=[("files", ("ad.mp4", handle))],
-            timeout=60,
-        )
+
+    def upload(name: str, formats: str) -> httpx.Response:
+        with clip.open("rb") as handle:
+            return httpx.post(
+                f"{url}/api/uploads",
+                data={"watch": "ads", "formats": formats},
+                files=[("files", (name, handle))],
+                timeout=60,
+            )
+
+    answer = upload("ad.mp4", "9:16,1:1")
     assert answer.status_code == 201, answer.text
     assert answer.json()["placed"] == ["ad"]  # a folder, carrying the formats asked for
     assert (ws.inbox / "ad" / "vidvar.yaml").read_text() == 'formats: ["9:16", "1:1"]\n'
-    with clip.open("rb") as handle:
-        refused = httpx.post(
-            f"{url}/api/uploads",
-            data={"watch": "ads", "formats": "9:16,5:4"},
-            files=[("files", ("other.mp4", handle))],
-            timeout=60,
-        )
+    refused = upload("other.mp4", "9:16,5:4")
     assert refused.status_code == 400 and "unknown aspect '5:4'" in refused.json()["error"]
     assert not (ws.inbox / "other.mp4").exists() and not (ws.inbox / "other").exists()
 
