@@ -1,6 +1,6 @@
 """The JSON Schema of vidvar.yaml, generated from the one declaration of settings
-(config.schema and config.service), so that editors (the YAML language server) complete and check keys
-and the schema can never drift from what the reader accepts."""
+(config.schema and config.service), so that editors (the YAML language server)
+complete and check keys and the schema can never drift from what the reader accepts."""
 
 from __future__ import annotations
 
