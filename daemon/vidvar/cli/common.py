@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from vidvar.config import Config, find_config_path, load_config
@@ -44,11 +43,6 @@ def fail(message: str, *, as_json: bool = False, code: int = 1) -> int:
 def age(ts: float | None) -> str:
     """`5s`, `3m`, `2h`, `4d` since `ts`."""
     return "-" if ts is None else ago(time.time() - ts)
-
-
-def short_path(path: str) -> str:
-    """The last component of a path, for tables."""
-    return Path(path).name or path
 
 
 def one_job(store: JobStore, job_ref: str, as_json: bool) -> Job | int:

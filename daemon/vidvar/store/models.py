@@ -242,14 +242,6 @@ class Settling:
 
 
 @dataclass(frozen=True)
-class Expired:
-    """Something retention may delete, with the record that proves vidvar made it."""
-
-    job: Job
-    files: tuple[FileRecord, ...]
-
-
-@dataclass(frozen=True)
 class JobChange:
     """One change of a job's state, phase, progress or waiting reason, numbered in order."""
 
